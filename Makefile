@@ -1,0 +1,57 @@
+# Parley: the two commands a newcomer needs are `make run` and `make check`.
+#
+#   make run     install missing packages, build, create var/parley.db with a first
+#                admin if it does not exist, serve on http://127.0.0.1:8080
+#   make check   install missing packages, build the sanitizer test build, run every test
+#   make bench   run the benchmarks in bench/ and print their figures
+#   make fuzz    run every fuzz target for FUZZ_SECONDS each (default 60)
+
+BUILD      ?= build
+TEST_BUILD ?= build-test
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build run check bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target parley
+
+run: build
+	@mkdir -p var
+	@$(BUILD)/parley init --db var/parley.db --account "Demo" --admin admin@parley.local \
+	    --password-file var/initial-admin-password --if-empty </dev/null
+	@if [ -f var/initial-admin-password ]; then \
+	    echo "Sign in at http://127.0.0.1:8080 as $$(sed -n 1p var/initial-admin-password)" \
+	         "with the password $$(sed -n 2p var/initial-admin-password)"; fi
+	@$(BUILD)/parley serve --db var/parley.db
+
+check: deps
+	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	    -DPARLEY_SANITIZE=ON -DPARLEY_FUZZ=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@bench/run.sh $(BUILD)
+
+fuzz: check
+	@for f in $(TEST_BUILD)/tests/fuzz_*; do \
+	    name=$$(basename $$f); seeds=tests/fuzz/corpus/$${name#fuzz_}; \
+	    mkdir -p $(TEST_BUILD)/fuzz-work/$$name; \
+	    echo "== $$name ($(FUZZ_SECONDS)s)"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) $(TEST_BUILD)/fuzz-work/$$name $$seeds || exit 1; \
+	done
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)

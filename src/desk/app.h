@@ -1,0 +1,36 @@
+/*
+ * app.h - the server context: the one read-mostly global, built at start-up.
+ *
+ * Holds the settings, the store and the clock every desk function works
+ * against. It is passed explicitly; nothing reaches for it through a global
+ * variable.
+ */
+#ifndef PARLEY_DESK_APP_H
+#define PARLEY_DESK_APP_H
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "store/store.h"
+
+typedef struct {
+    const config_t *cfg;
+    store_t *store;
+    parley_clock_t clock;
+    int64_t started_ms;
+} app_t;
+
+/* Who is acting: recorded on every event. */
+typedef struct {
+    int64_t account_id;
+    const char *kind; /* "user", "token", "system", "cli" */
+    int64_t id;       /* user id, token id, or 0 */
+    int64_t user_id;  /* the user behind a token, or the user */
+    const char *role; /* "admin", "supervisor", "agent", "analyst"; NULL for system */
+} actor_t;
+
+static inline int64_t app_now(const app_t *app)
+{
+    return clock_now_ms(&app->clock);
+}
+
+#endif

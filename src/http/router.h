@@ -1,0 +1,28 @@
+/*
+ * router.h - table-driven routing: method + path pattern with {params}.
+ *
+ * The table (routes.c) is the single list of what Parley answers; the
+ * OpenAPI document is checked against it by a test.
+ */
+#ifndef PARLEY_HTTP_ROUTER_H
+#define PARLEY_HTTP_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/http.h"
+
+extern const route_t http_routes[];
+extern const size_t http_routes_count;
+
+typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_result_t;
+
+/* Finds the route for method and path (no query string) in routes[0..n),
+ * filling r's params (views into path). HEAD matches GET routes. */
+route_result_t router_match(const route_t *routes, size_t n, const char *method, const char *path,
+                            size_t path_len, req_t *r, int *index);
+/* The methods allowed on path, comma separated, into out (for Allow). */
+void router_allowed(const route_t *routes, size_t n, const char *path, size_t path_len, char *out,
+                    size_t cap);
+
+#endif

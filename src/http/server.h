@@ -1,0 +1,29 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd's epoll thread pool, limits,
+ * dispatch through the route table, the access log.
+ */
+#ifndef PARLEY_HTTP_SERVER_H
+#define PARLEY_HTTP_SERVER_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "desk/app.h"
+#include "http/metrics.h"
+#include "http/throttle.h"
+
+typedef struct server {
+    app_t *app;
+    struct MHD_Daemon *daemon;
+    throttle_t *throttle;
+    metrics_t *metrics;
+    uint16_t port;
+    unsigned threads;
+} server_t;
+
+/* Starts listening on cfg->listen:cfg->port with cfg->threads workers. */
+int server_start(app_t *app, server_t **out, parley_err_t *err);
+/* Stops accepting, finishes in-flight requests, frees everything. */
+void server_stop(server_t *s);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * main.c - `parley`: dispatches to a command.
+ */
+#include "cli/cli.h"
+
+#include "core/crypto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: parley COMMAND [options]\n\n"
+                 "Parley, a social customer care server.\n\n"
+                 "commands:\n"
+                 "  serve      run the server (parley serve --help for its settings)\n"
+                 "  init       create the database, an account and its first admin\n"
+                 "  user       add, list or disable users\n"
+                 "  token      create an API token\n"
+                 "  audit      verify the tamper-evident event log\n"
+                 "  version    print the version\n\n"
+                 "`parley COMMAND --help` explains each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("parley %s\n", PARLEY_VERSION);
+        return 0;
+    }
+    if (crypto_init() != 0) {
+        fprintf(stderr, "parley: libsodium could not start\n");
+        return 1;
+    }
+    if (!strcmp(cmd, "serve")) return cli_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "init")) return cli_init(argc - 1, argv + 1);
+    if (!strcmp(cmd, "user")) return cli_user(argc - 1, argv + 1);
+    if (!strcmp(cmd, "token")) return cli_token(argc - 1, argv + 1);
+    if (!strcmp(cmd, "audit")) return cli_audit(argc - 1, argv + 1);
+    fprintf(stderr, "parley: unknown command \"%s\"\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

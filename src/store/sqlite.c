@@ -1,0 +1,278 @@
+/*
+ * sqlite.c - the SQLite back end of store_ops_t: connections and transactions.
+ *
+ * Owns the writer connection (one, behind a mutex: SQLite allows one writer
+ * at a time, so Parley queues writers itself instead of spinning on
+ * SQLITE_BUSY), one read connection per thread (WAL lets them read while the
+ * writer writes), the prepared-statement caches and the migrations. The
+ * queries themselves live in sqlite_queries.c.
+ */
+#include "store/sqlite_internal.h"
+
+#include "core/blob.h"
+#include "core/mem.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const parley_blob_t parley_migrations[];
+extern const unsigned parley_migrations_count;
+
+static int conn_open(sqlite_store_t *s, store_conn_t **out, parley_err_t *err)
+{
+    store_conn_t *c = xcalloc(1, sizeof *c);
+    c->owner = s;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(s->path, &c->db, flags, NULL) != SQLITE_OK) {
+        parley_errf(err, PARLEY_EIO, "db", "cannot open database %s: %s", s->path,
+                    c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        sqlite3_close(c->db);
+        free(c);
+        return PARLEY_EIO;
+    }
+    sqlite3_busy_timeout(c->db, 5000);
+    sqlite3_extended_result_codes(c->db, 1);
+    const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                          " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        parley_errf(err, PARLEY_EIO, "db", "cannot prepare database %s: %s", s->path,
+                    msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(c->db);
+        free(c);
+        return PARLEY_EIO;
+    }
+    pthread_mutex_lock(&s->conns_lock);
+    c->next = s->conns;
+    s->conns = c;
+    pthread_mutex_unlock(&s->conns_lock);
+    *out = c;
+    return 0;
+}
+
+static void conn_close(store_conn_t *c)
+{
+    for (int i = 0; i < c->n_stmts; i++) sqlite3_finalize(c->stmts[i].stmt);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+sqlite3_stmt *sq__prep(store_conn_t *c, const char *sql)
+{
+    for (int i = 0; i < c->n_stmts; i++)
+        if (c->stmts[i].sql == sql) {
+            sqlite3_stmt *st = c->stmts[i].stmt;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_line_t l;
+        log_begin(&l, LOG_ERROR, "store.prepare_failed", NULL);
+        log_str(&l, "error", sqlite3_errmsg(c->db));
+        log_str(&l, "sql", sql);
+        log_end(&l);
+        return NULL;
+    }
+    if (c->n_stmts < SQ_MAX_STMTS) {
+        c->stmts[c->n_stmts].sql = sql;
+        c->stmts[c->n_stmts].stmt = st;
+        c->n_stmts++;
+    } else {
+        /* The cache is sized for every query in sqlite_queries.c; running out is a bug. */
+        abort();
+    }
+    return st;
+}
+
+int sq__rc(store_conn_t *c, int rc)
+{
+    switch (rc) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return 0;
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return PARLEY_EEXIST;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL: return PARLEY_EINVAL;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return PARLEY_ECONFLICT;
+    default: {
+        log_line_t l;
+        log_begin(&l, LOG_ERROR, "store.error", NULL);
+        log_str(&l, "error", sqlite3_errmsg(c->db));
+        log_int(&l, "code", rc);
+        log_end(&l);
+        return PARLEY_EIO;
+    }
+    }
+}
+
+store_conn_t *sq__reader(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    store_conn_t *c = pthread_getspecific(s->reader_key);
+    if (c) return c;
+    if (conn_open(s, &c, NULL)) return NULL;
+    pthread_setspecific(s->reader_key, c);
+    return c;
+}
+
+static int exec_simple(store_conn_t *c, const char *sql)
+{
+    return sq__rc(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+}
+
+int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    int64_t t0 = clock_mono_ns();
+    pthread_mutex_lock(&s->write_lock);
+    store_conn_t *c = s->writer;
+    int rc = exec_simple(c, "BEGIN IMMEDIATE");
+    if (rc == 0) {
+        rc = fn(c, ctx);
+        if (rc == 0) rc = exec_simple(c, "COMMIT");
+        if (rc != 0) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->write_lock);
+    store_stats_add_write(clock_mono_ns() - t0);
+    return rc;
+}
+
+int sq__ping(store_t *st)
+{
+    store_conn_t *c = sq__reader(st);
+    if (!c) return PARLEY_EIO;
+    sqlite3_stmt *q = sq__prep(c, "SELECT 1");
+    if (!q) return PARLEY_EIO;
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : PARLEY_EIO;
+}
+
+static int read_version(store_conn_t *c, int *version)
+{
+    *version = 0;
+    sqlite3_stmt *q = sq__prep(c, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (!q) return PARLEY_EIO;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *version = sqlite3_column_int(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : sq__rc(c, rc);
+}
+
+int sq__schema_version(store_t *st, int *version)
+{
+    store_conn_t *c = sq__reader(st);
+    return c ? read_version(c, version) : PARLEY_EIO;
+}
+
+void sq__close(store_t *st)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    store_conn_t *c = s->conns;
+    while (c) {
+        store_conn_t *next = c->next;
+        conn_close(c);
+        c = next;
+    }
+    pthread_key_delete(s->reader_key);
+    pthread_mutex_destroy(&s->write_lock);
+    pthread_mutex_destroy(&s->conns_lock);
+    free(s->path);
+    free(s);
+}
+
+int store_latest_version(void)
+{
+    int v = 0;
+    for (unsigned i = 0; i < parley_migrations_count; i++) {
+        int n = atoi(parley_migrations[i].name);
+        if (n > v) v = n;
+    }
+    return v;
+}
+
+static int migrate(store_conn_t *c, parley_err_t *err)
+{
+    int rc = exec_simple(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                            " applied_at INTEGER NOT NULL)");
+    if (rc) return parley_errf(err, rc, "db", "cannot create schema_migrations");
+    int have;
+    if ((rc = read_version(c, &have)))
+        return parley_errf(err, rc, "db", "cannot read the schema version");
+    int latest = store_latest_version();
+    if (have > latest)
+        return parley_errf(err, PARLEY_EVERSION, "db",
+                           "this database has schema version %d, written by a newer Parley; "
+                           "this binary knows up to %d: upgrade parley or use a backup",
+                           have, latest);
+    /* Migrations are numbered and applied in order, one transaction each. */
+    for (int v = have + 1; v <= latest; v++) {
+        const parley_blob_t *m = NULL;
+        for (unsigned i = 0; i < parley_migrations_count; i++)
+            if (atoi(parley_migrations[i].name) == v) m = &parley_migrations[i];
+        if (!m) return parley_errf(err, PARLEY_EIO, "db", "migration %03d is missing", v);
+        if ((rc = exec_simple(c, "BEGIN IMMEDIATE")))
+            return parley_errf(err, rc, "db", "cannot start migration %s", m->name);
+        int now_have;
+        if ((rc = read_version(c, &now_have))) goto fail;
+        if (now_have >= v) { /* another process got there first */
+            exec_simple(c, "COMMIT");
+            continue;
+        }
+        char *msg = NULL;
+        if (sqlite3_exec(c->db, m->data, NULL, NULL, &msg) != SQLITE_OK) {
+            parley_errf(err, PARLEY_EIO, "db", "migration %s failed: %s", m->name, msg ? msg : "?");
+            sqlite3_free(msg);
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            return PARLEY_EIO;
+        }
+        sqlite3_stmt *q = sq__prep(
+            c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)");
+        if (!q) goto fail;
+        sqlite3_bind_int(q, 1, v);
+        sqlite3_bind_text(q, 2, m->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, clock_now_ms(NULL));
+        if ((rc = sq__rc(c, sqlite3_step(q)))) goto fail;
+        if ((rc = exec_simple(c, "COMMIT"))) goto fail;
+        log_line_t l;
+        log_begin(&l, LOG_INFO, "store.migrated", NULL);
+        log_str(&l, "migration", m->name);
+        log_end(&l);
+        continue;
+    fail:
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return parley_errf(err, PARLEY_EIO, "db", "migration %s failed: %s", m->name,
+                           sqlite3_errmsg(c->db));
+    }
+    return 0;
+}
+
+extern const store_ops_t sq__ops;
+
+int store_open_sqlite(const char *path, store_t **out, parley_err_t *err)
+{
+    *out = NULL;
+    sqlite_store_t *s = xcalloc(1, sizeof *s);
+    s->base.ops = &sq__ops;
+    s->path = xstrdup(path);
+    pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_key_create(&s->reader_key, NULL);
+    int rc = conn_open(s, &s->writer, err);
+    if (rc == 0) rc = migrate(s->writer, err);
+    if (rc) {
+        sq__close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return 0;
+}
