@@ -3,6 +3,7 @@
 set(PARLEY_SOURCES
   src/core/arena.c src/core/blob.c src/core/clock.c src/core/config.c src/core/crypto.c
   src/core/error.c src/core/json.c src/core/log.c src/core/mem.c src/core/str.c
+  src/text/pii.c
   src/store/event_hash.c src/store/sqlite.c src/store/sqlite_queries.c src/store/stats.c
   src/desk/credentials.c src/desk/users.c
   src/http/auth.c src/http/h_auth.c src/http/h_events.c src/http/h_system.c

@@ -9,7 +9,10 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 /* A real argon2id hash to verify against when the e-mail is unknown, so an
  * unknown e-mail costs the same time as a wrong password. */
@@ -147,6 +150,29 @@ void h_me_patch(req_t *r)
     h_me_get(r);
 }
 
+/* `parley init --password-file` keeps a generated admin password beside the
+ * database until that admin chooses their own; then it goes. */
+static void forget_initial_password(req_t *r)
+{
+    const char *db = r->app->cfg->db;
+    const char *slash = strrchr(db, '/');
+    const char *path =
+        slash ? arena_sprintf(&r->arena, "%.*s/initial-admin-password", (int)(slash - db), db)
+              : "initial-admin-password";
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char first[320] = "";
+    if (!fgets(first, sizeof first, f)) first[0] = '\0';
+    fclose(f);
+    first[strcspn(first, "\r\n")] = '\0';
+    user_row_t u;
+    store_t *st = r->app->store;
+    if (st->ops->user_get(st->ops->reader(st), r->auth.actor.account_id, r->auth.actor.user_id,
+                          &r->arena, &u) == 0 &&
+        strcasecmp(first, u.email) == 0)
+        unlink(path);
+}
+
 void h_me_password(req_t *r)
 {
     static const char *const allowed[] = {"current_password", "new_password", NULL};
@@ -163,6 +189,7 @@ void h_me_password(req_t *r)
         http_problem_err(r, &err);
         return;
     }
+    forget_initial_password(r);
     http_reply_empty(r);
     /* Every session of the user ended with the change, this one included. */
     auth_clear_cookie(r);
