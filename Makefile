@@ -1,4 +1,5 @@
 # Parley: the two commands a newcomer needs are `make run` and `make check`.
+MAKEFLAGS += --no-print-directory
 #
 #   make run     install missing packages, build, create var/parley.db with a first
 #                admin if it does not exist, serve on http://127.0.0.1:8080
