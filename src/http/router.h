@@ -12,8 +12,18 @@
 
 #include "http/http.h"
 
-extern const route_t http_routes[];
-extern const size_t http_routes_count;
+/* Every route, gathered from each module's table by routes_init(). */
+extern route_t http_routes[];
+extern size_t http_routes_count;
+
+/* Builds http_routes from the module tables (idempotent; call before serving). */
+void routes_init(void);
+
+/* A module's routes: each h_*.c that serves paths exports one. */
+typedef struct {
+    const route_t *routes;
+    size_t count;
+} route_table_t;
 
 typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_result_t;
 

@@ -4,7 +4,12 @@
 #include "http/handlers.h"
 #include "http/router.h"
 
-const route_t http_routes[] = {
+#include <pthread.h>
+#include <stdlib.h>
+
+static void build(void);
+
+static const route_t core_routes[] = {
     {"GET", "/healthz", PERM_PUBLIC, h_healthz},
     {"GET", "/readyz", PERM_PUBLIC, h_readyz},
     {"GET", "/metrics", PERM_PUBLIC, h_metrics},
@@ -30,4 +35,35 @@ const route_t http_routes[] = {
     {"GET", "/api/v1/events", PERM_READ, h_events_list},
 };
 
-const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];
+/* Each module's table; a new module adds one line here. */
+#define TABLE(t) {t, sizeof t / sizeof t[0]}
+static const route_table_t *tables(size_t *n)
+{
+    static const route_table_t all[] = {
+        TABLE(core_routes),
+    };
+    *n = sizeof all / sizeof all[0];
+    return all;
+}
+
+#define MAX_ROUTES 256
+route_t http_routes[MAX_ROUTES];
+size_t http_routes_count;
+
+void routes_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, build);
+}
+
+static void build(void)
+{
+    size_t n;
+    const route_table_t *t = tables(&n);
+    http_routes_count = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < t[i].count; j++) {
+            if (http_routes_count == MAX_ROUTES) abort(); /* raise MAX_ROUTES */
+            http_routes[http_routes_count++] = t[i].routes[j];
+        }
+}

@@ -204,6 +204,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 int server_start(app_t *app, server_t **out, parley_err_t *err)
 {
     const config_t *cfg = app->cfg;
+    routes_init();
     server_t *s = xcalloc(1, sizeof *s);
     s->app = app;
     s->throttle = throttle_new();

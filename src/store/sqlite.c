@@ -128,21 +128,88 @@ static int exec_simple(store_conn_t *c, const char *sql)
     return sq__rc(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
 }
 
+/*
+ * Group commit. Writers queue their job and wait; whoever finds no batch in
+ * progress becomes the leader, takes every queued job, runs each inside its
+ * own SAVEPOINT of one transaction (a failing job rolls back alone), commits
+ * once (one fsync for the whole batch) and wakes the others. Under load a
+ * batch holds many jobs, so durable writes cost one fsync per batch, not per
+ * request; alone, a job is its own batch with no added delay.
+ */
+typedef struct write_job {
+    int (*fn)(store_conn_t *c, void *ctx);
+    void *ctx;
+    int rc;
+    bool done;
+    struct write_job *next;
+} write_job_t;
+
+static void run_batch(sqlite_store_t *s, write_job_t *batch)
+{
+    store_conn_t *c = s->writer;
+    c->events_appended = 0;
+    int rc = exec_simple(c, "BEGIN IMMEDIATE");
+    for (write_job_t *j = batch; j; j = j->next) {
+        if (rc) {
+            j->rc = rc;
+            continue;
+        }
+        if ((j->rc = exec_simple(c, "SAVEPOINT job")) != 0) continue;
+        int64_t appended = c->events_appended;
+        j->rc = j->fn(c, j->ctx);
+        if (j->rc) {
+            exec_simple(c, "ROLLBACK TO job");
+            c->events_appended = appended;
+        }
+        exec_simple(c, "RELEASE job");
+    }
+    if (rc == 0 && (rc = exec_simple(c, "COMMIT")) != 0) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        for (write_job_t *j = batch; j; j = j->next)
+            if (j->rc == 0) j->rc = rc;
+    }
+    if (rc != 0) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc == 0 && c->events_appended && s->commit_hook) s->commit_hook(s->commit_arg);
+}
+
 int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     int64_t t0 = clock_mono_ns();
+    write_job_t job = {.fn = fn, .ctx = ctx};
     pthread_mutex_lock(&s->write_lock);
-    store_conn_t *c = s->writer;
-    int rc = exec_simple(c, "BEGIN IMMEDIATE");
-    if (rc == 0) {
-        rc = fn(c, ctx);
-        if (rc == 0) rc = exec_simple(c, "COMMIT");
-        if (rc != 0) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    /* Append at the tail: jobs run in arrival order. */
+    write_job_t **tail = &s->queue;
+    while (*tail) tail = &(*tail)->next;
+    *tail = &job;
+    while (!job.done) {
+        if (s->leader_active) {
+            pthread_cond_wait(&s->write_cond, &s->write_lock);
+            continue;
+        }
+        s->leader_active = true;
+        write_job_t *batch = s->queue;
+        s->queue = NULL;
+        pthread_mutex_unlock(&s->write_lock);
+        run_batch(s, batch);
+        pthread_mutex_lock(&s->write_lock);
+        for (write_job_t *j = batch, *next; j; j = next) {
+            next = j->next;
+            j->done = true;
+        }
+        s->leader_active = false;
+        pthread_cond_broadcast(&s->write_cond);
     }
     pthread_mutex_unlock(&s->write_lock);
     store_stats_add_write(clock_mono_ns() - t0);
-    return rc;
+    return job.rc;
+}
+
+void store_set_commit_hook(store_t *st, void (*fn)(void *arg), void *arg)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    s->commit_hook = fn;
+    s->commit_arg = arg;
 }
 
 int sq__ping(store_t *st)
@@ -184,6 +251,7 @@ void sq__close(store_t *st)
     }
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->write_lock);
+    pthread_cond_destroy(&s->write_cond);
     pthread_mutex_destroy(&s->conns_lock);
     free(s->path);
     free(s);
@@ -265,6 +333,7 @@ int store_open_sqlite(const char *path, store_t **out, parley_err_t *err)
     s->base.ops = &sq__ops;
     s->path = xstrdup(path);
     pthread_mutex_init(&s->write_lock, NULL);
+    pthread_cond_init(&s->write_cond, NULL);
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_key_create(&s->reader_key, NULL);
     int rc = conn_open(s, &s->writer, err);

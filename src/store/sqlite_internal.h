@@ -6,6 +6,7 @@
 #define PARLEY_STORE_SQLITE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 
 #include "core/clock.h"
@@ -21,6 +22,7 @@ struct store_conn {
     sqlite3 *db;
     sqlite_store_t *owner;
     store_conn_t *next; /* every connection, for closing */
+    int64_t events_appended; /* in the current batch (writer only) */
     int n_stmts;
     struct {
         const char *sql; /* keyed by address: queries are static strings */
@@ -33,6 +35,11 @@ struct sqlite_store {
     char *path;
     store_conn_t *writer;
     pthread_mutex_t write_lock;
+    pthread_cond_t write_cond;
+    struct write_job *queue; /* jobs waiting for the next batch */
+    bool leader_active;
+    void (*commit_hook)(void *arg);
+    void *commit_arg;
     pthread_key_t reader_key;
     pthread_mutex_t conns_lock;
     store_conn_t *conns;

@@ -371,6 +371,7 @@ static int event_append(store_conn_t *c, const event_new_t *in, int64_t at, int6
                   "iiisississs", e.id, e.account_id, e.at, e.actor_kind, e.actor_id, e.type,
                   e.subject_kind, e.subject_id, e.payload, prev, hash));
     buf_free(&payload);
+    if (!rc) c->events_appended++;
     if (!rc && id_out) *id_out = e.id;
     return rc;
 }
@@ -419,6 +420,16 @@ static int event_walk(store_conn_t *c, int (*fn)(const event_row_t *e, void *ctx
     return rc == SQLITE_DONE ? 0 : sq__rc(c, rc);
 }
 
+static int event_last_id(store_conn_t *c, int64_t *id)
+{
+    sqlite3_stmt *st = q(c, "SELECT coalesce(max(id), 0) FROM events", "");
+    int rc = one(c, st);
+    if (rc) return rc;
+    *id = col_i(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
 const store_ops_t sq__ops = {
     .name = "sqlite",
     .close = sq__close,
@@ -447,4 +458,5 @@ const store_ops_t sq__ops = {
     .event_append = event_append,
     .event_list = event_list,
     .event_walk = event_walk,
+    .event_last_id = event_last_id,
 };

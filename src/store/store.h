@@ -88,6 +88,9 @@ typedef struct {
 
 /* ---- the back-end table -------------------------------------------------- */
 
+struct store_desk_ops;    /* store_desk.h: inboxes, contacts, conversations, messages */
+struct store_catalog_ops; /* store_catalog.h: teams, labels, canned responses */
+
 typedef struct store_ops {
     const char *name;
     void (*close)(store_t *st);
@@ -127,6 +130,11 @@ typedef struct store_ops {
                       int *n);
     /* Calls fn for every event in id order until it returns non-zero. */
     int (*event_walk)(store_conn_t *c, int (*fn)(const event_row_t *e, void *ctx), void *ctx);
+    /* The id of the newest event (0 when none). */
+    int (*event_last_id)(store_conn_t *c, int64_t *id);
+
+    const struct store_desk_ops *desk;
+    const struct store_catalog_ops *catalog;
 } store_ops_t;
 
 struct store {
@@ -136,6 +144,9 @@ struct store {
 /* Opens (creating if needed) and migrates the SQLite database at path.
  * A database written by a newer Parley is refused with PARLEY_EVERSION. */
 int store_open_sqlite(const char *path, store_t **out, parley_err_t *err);
+/* Called after every commit that appended events (from the committing
+ * thread; keep it short: wake readers, do not write). */
+void store_set_commit_hook(store_t *st, void (*fn)(void *arg), void *arg);
 /* The highest migration this binary knows. */
 int store_latest_version(void);
 

@@ -9,6 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const methods[] = {"GET", "POST", "PATCH", "DELETE", "HEAD", "PUT"};
+    routes_init();
     if (size < 1) return 0;
     const char *method = methods[data[0] % 6];
     const char *path = (const char *)data + 1;

@@ -73,6 +73,7 @@ static void test_roles(void **state)
  * documented operation must exist: the document can not drift from the code. */
 static void test_openapi_matches_routes(void **state)
 {
+    routes_init();
     json_error_t je;
     json_t *doc = json_load_file(openapi_path, 0, &je);
     assert_non_null(doc);
