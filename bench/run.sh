@@ -68,3 +68,8 @@ if [ -x "$ROOT/$BUILD/bench/bench_triage" ]; then
   "$ROOT/$BUILD/bench/bench_triage" "$CORPUS"
   echo
 fi
+if [ -x "$ROOT/$BUILD/bench/bench_bm25" ]; then
+  echo "== reply suggestions (BM25 over canned responses)"
+  "$ROOT/$BUILD/bench/bench_bm25" "$CORPUS"
+  echo
+fi

@@ -18,6 +18,7 @@ static void usage(FILE *out)
                  "  user       add, list or disable users\n"
                  "  token      create an API token\n"
                  "  audit      verify the tamper-evident event log\n"
+                 "  sentiment  score texts on stdin with VADER, one JSON line each\n"
                  "  version    print the version\n\n"
                  "`parley COMMAND --help` explains each command.\n");
 }
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "user")) return cli_user(argc - 1, argv + 1);
     if (!strcmp(cmd, "token")) return cli_token(argc - 1, argv + 1);
     if (!strcmp(cmd, "audit")) return cli_audit(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sentiment")) return cli_sentiment(argc - 1, argv + 1);
     fprintf(stderr, "parley: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

@@ -10,6 +10,7 @@ int cli_init(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_token(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_sentiment(int argc, char **argv);
 
 /* Reads a password from stdin when it is not a terminal; NULL otherwise or
  * when stdin is empty. The result is heap memory. */

@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "desk/analyze.h"
 #include "http/server.h"
 
 #include <pthread.h>
@@ -51,6 +52,7 @@ int cli_serve(int argc, char **argv)
     int status = 1;
     store_t *store = NULL;
     server_t *srv = NULL;
+    app_t app = {0};
     if (config_load(&cfg, n, rest, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
         config_free(&cfg);
@@ -85,7 +87,11 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "parley serve: %s\n", err.msg);
         goto done;
     }
-    app_t app = {.cfg = &cfg, .store = store};
+    app = (app_t){.cfg = &cfg, .store = store};
+    if (!(app.analyzer = analyzer_new(&err))) {
+        fprintf(stderr, "parley serve: %s\n", err.msg);
+        goto done;
+    }
     app.started_ms = app_now(&app);
     if (server_start(&app, &srv, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
@@ -106,6 +112,7 @@ int cli_serve(int argc, char **argv)
     status = 0;
 done:
     server_stop(srv);
+    analyzer_free(app.analyzer);
     store_close(store);
     config_free(&cfg);
     return status;

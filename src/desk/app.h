@@ -12,9 +12,12 @@
 #include "core/config.h"
 #include "store/store.h"
 
+struct analyzer;
+
 typedef struct {
     const config_t *cfg;
     store_t *store;
+    struct analyzer *analyzer; /* desk/analyze.h: the loaded text models */
     parley_clock_t clock;
     int64_t started_ms;
 } app_t;

@@ -19,11 +19,18 @@ extern size_t http_routes_count;
 /* Builds http_routes from the module tables (idempotent; call before serving). */
 void routes_init(void);
 
-/* A module's routes: each h_*.c that serves paths exports one. */
+/* A module's routes: each h_*.c that serves paths exports one, e.g.
+ *   static const route_t routes[] = {...};
+ *   const route_table_t analyze_route_table = ROUTE_TABLE(routes);
+ * and routes.c lists it. */
 typedef struct {
     const route_t *routes;
     size_t count;
 } route_table_t;
+#define ROUTE_TABLE(t)                                                                             \
+    {                                                                                              \
+        t, sizeof t / sizeof t[0]                                                                  \
+    }
 
 typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_result_t;
 

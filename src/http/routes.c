@@ -9,6 +9,9 @@
 
 static void build(void);
 
+/* The tables of the other modules. */
+extern const route_table_t analyze_route_table;
+
 static const route_t core_routes[] = {
     {"GET", "/healthz", PERM_PUBLIC, h_healthz},
     {"GET", "/readyz", PERM_PUBLIC, h_readyz},
@@ -35,12 +38,14 @@ static const route_t core_routes[] = {
     {"GET", "/api/v1/events", PERM_READ, h_events_list},
 };
 
+static const route_table_t core_route_table = ROUTE_TABLE(core_routes);
+
 /* Each module's table; a new module adds one line here. */
-#define TABLE(t) {t, sizeof t / sizeof t[0]}
-static const route_table_t *tables(size_t *n)
+static const route_table_t *const *tables(size_t *n)
 {
-    static const route_table_t all[] = {
-        TABLE(core_routes),
+    static const route_table_t *const all[] = {
+        &core_route_table,
+        &analyze_route_table,
     };
     *n = sizeof all / sizeof all[0];
     return all;
@@ -59,11 +64,11 @@ void routes_init(void)
 static void build(void)
 {
     size_t n;
-    const route_table_t *t = tables(&n);
+    const route_table_t *const *t = tables(&n);
     http_routes_count = 0;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < t[i].count; j++) {
+        for (size_t j = 0; j < t[i]->count; j++) {
             if (http_routes_count == MAX_ROUTES) abort(); /* raise MAX_ROUTES */
-            http_routes[http_routes_count++] = t[i].routes[j];
+            http_routes[http_routes_count++] = t[i]->routes[j];
         }
 }

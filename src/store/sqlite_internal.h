@@ -21,7 +21,7 @@ typedef struct sqlite_store sqlite_store_t;
 struct store_conn {
     sqlite3 *db;
     sqlite_store_t *owner;
-    store_conn_t *next; /* every connection, for closing */
+    store_conn_t *next;      /* every connection, for closing */
     int64_t events_appended; /* in the current batch (writer only) */
     int n_stmts;
     struct {

@@ -1,0 +1,808 @@
+/*
+ * sentiment.c - scoring one text with the VADER 3.3.x rules.
+ *
+ * Owns the reference's pipeline (emoji to descriptions, white-space split,
+ * punctuation stripping, the valence rules, the "but" pass, the normalisation
+ * and Python's rounding), reproduced with the reference's arithmetic order so
+ * that every double matches. Lookups go through sentiment_lexicon.c; nothing
+ * here allocates for a short text, and a long one takes one heap block.
+ */
+#include "text/sentiment.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#define C_INCR   0.733
+#define N_SCALAR -0.74
+
+/* Texts whose scratch needs fit here are scored without touching the heap. */
+#define STACK_SCRATCH 16384
+
+/* A product that the compiler may not fuse with a following addition: an FMA
+ * (GNU C contracts by default when the target has one) would change the last
+ * bit and so, now and then, a rounded score. Every product of the rules that
+ * feeds a sum goes through here. */
+static inline double mul(double a, double b)
+{
+    volatile double p = a * b;
+    return p;
+}
+
+/* One white-space separated token of the reference, after its stripping. */
+typedef struct {
+    const sentiment__entry_t *e; /* entry of the lowered token, or NULL */
+    const char *lw;              /* the lowered token (Python's str.lower()) */
+    uint32_t lwlen;
+    bool upper; /* Python's str.isupper() of the token */
+} word_t;
+
+/* ---- UTF-8 and the few Unicode properties the reference relies on ---- */
+
+/* Decodes one strict UTF-8 sequence (no overlongs, surrogates or values past
+ * U+10FFFF) at p[0..n), n >= 1; returns its length, or 0 when invalid. */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c < 0xc2) return 0;
+    if (c < 0xe0) {
+        if (n < 2 || (p[1] & 0xc0) != 0x80) return 0;
+        *cp = ((c & 0x1fu) << 6) | (p[1] & 0x3fu);
+        return 2;
+    }
+    if (c < 0xf0) {
+        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80) return 0;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f)) return 0;
+        *cp = ((c & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+        return 3;
+    }
+    if (c > 0xf4 || n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+        (p[3] & 0xc0) != 0x80)
+        return 0;
+    if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)) return 0;
+    *cp = ((c & 0x07u) << 18) | ((p[1] & 0x3fu) << 12) | ((p[2] & 0x3fu) << 6) | (p[3] & 0x3fu);
+    return 4;
+}
+
+static size_t utf8_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+typedef struct {
+    uint32_t lo, hi;
+} range_t;
+
+/* CPython 3.11 (Unicode 14) counts these as upper case beyond category Lu:
+ * Other_Uppercase. */
+static const range_t other_upper[] = {
+    {0x2160, 0x216f}, {0x24b6, 0x24cf}, {0x1f130, 0x1f149}, {0x1f150, 0x1f169}, {0x1f170, 0x1f189}};
+
+/* ... and these as lower case beyond category Ll: Other_Lowercase. */
+static const range_t other_lower[] = {
+    {0xaa, 0xaa},       {0xba, 0xba},       {0x2b0, 0x2b8},     {0x2c0, 0x2c1},    {0x2e0, 0x2e4},
+    {0x345, 0x345},     {0x37a, 0x37a},     {0x1d2c, 0x1d6a},   {0x1d78, 0x1d78},  {0x1d9b, 0x1dbf},
+    {0x2071, 0x2071},   {0x207f, 0x207f},   {0x2090, 0x209c},   {0x2170, 0x217f},  {0x24d0, 0x24e9},
+    {0x2c7c, 0x2c7d},   {0xa69c, 0xa69d},   {0xa770, 0xa770},   {0xa7f8, 0xa7f9},  {0xab5c, 0xab5f},
+    {0x10780, 0x10780}, {0x10783, 0x10785}, {0x10787, 0x107b0}, {0x107b2, 0x107ba}};
+
+static bool in_ranges(const range_t *r, size_t n, uint32_t cp)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cp >= r[i].lo && cp <= r[i].hi) return true;
+    return false;
+}
+
+enum { CASE_NONE, CASE_UPPER, CASE_LOWER_OR_TITLE };
+
+/* How one code point counts for Python's str.isupper(). */
+static int cp_case(uint32_t cp)
+{
+    if (cp < 0x80) {
+        if (cp >= 'A' && cp <= 'Z') return CASE_UPPER;
+        return (cp >= 'a' && cp <= 'z') ? CASE_LOWER_OR_TITLE : CASE_NONE;
+    }
+    if (in_ranges(other_upper, sizeof other_upper / sizeof other_upper[0], cp)) return CASE_UPPER;
+    if (in_ranges(other_lower, sizeof other_lower / sizeof other_lower[0], cp))
+        return CASE_LOWER_OR_TITLE;
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU: return CASE_UPPER;
+    case UTF8PROC_CATEGORY_LT: return CASE_LOWER_OR_TITLE;
+    case UTF8PROC_CATEGORY_LL:
+        /* Unicode 15 letters that CPython 3.11 does not know yet. */
+        return (cp >= 0x1df25 && cp <= 0x1df2a) ? CASE_NONE : CASE_LOWER_OR_TITLE;
+    default: return CASE_NONE;
+    }
+}
+
+/* ---- The reference's pre-processing ---- */
+
+typedef struct {
+    char *text; /* after emoji replacement; may alias the input */
+    size_t len;
+    unsigned excl, quest; /* counts of '!' and '?' in text */
+    word_t *words;
+    size_t nwords;
+    double *sent;
+} work_t;
+
+/* Validates text and measures it after the reference's emoji replacement;
+ * returns false on invalid UTF-8. */
+static bool measure(const sentiment_model_t *m, const unsigned char *p, size_t len, size_t *out_len,
+                    bool *has_emoji)
+{
+    uint32_t min_cp = sentiment__emoji_min_cp(m);
+    size_t total = 0;
+    bool prev_space = true;
+    *has_emoji = false;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) {
+            prev_space = p[i] == ' ';
+            i++, total++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode(p + i, len - i, &cp);
+        size_t dlen;
+        if (n == 0) return false;
+        if (cp >= min_cp && sentiment__emoji(m, cp, &dlen)) {
+            total += dlen + !prev_space;
+            prev_space = false;
+            *has_emoji = true;
+        } else {
+            total += n;
+            prev_space = false;
+        }
+        i += n;
+    }
+    *out_len = total;
+    return true;
+}
+
+/* Writes the text with every emoji code point replaced by its description,
+ * exactly as polarity_scores() builds text_no_emoji. */
+static void replace_emoji(const sentiment_model_t *m, const unsigned char *p, size_t len, char *out)
+{
+    uint32_t min_cp = sentiment__emoji_min_cp(m);
+    bool prev_space = true;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = p[i] < 0x80 ? 1 : utf8_decode(p + i, len - i, &cp);
+        size_t dlen;
+        const char *d;
+        if (n > 1 && cp >= min_cp && (d = sentiment__emoji(m, cp, &dlen)) != NULL) {
+            if (!prev_space) *out++ = ' ';
+            memcpy(out, d, dlen);
+            out += dlen;
+            prev_space = false;
+        } else {
+            memcpy(out, p + i, n);
+            out += n;
+            prev_space = n == 1 && p[i] == ' ';
+        }
+        i += n;
+    }
+}
+
+static bool is_ascii_punct(unsigned char c)
+{
+    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
+           (c >= '{' && c <= '~');
+}
+
+/* Lowers t[0..len) as Python's str.lower() does into out (room for 2 * len),
+ * noting str.isupper() on the way; returns the lowered length. */
+static size_t lower_token(const char *t, size_t len, char *out, bool *upper, uint32_t *hash)
+{
+    uint32_t h = SENTIMENT__HASH_INIT;
+    const unsigned char *p = (const unsigned char *)t;
+    bool cased = false, killed = false;
+    size_t o = 0;
+    int prev_case = CASE_NONE;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) {
+            unsigned char c = p[i++];
+            if (c >= 'A' && c <= 'Z') {
+                cased = true;
+                prev_case = CASE_UPPER;
+                c = (unsigned char)(c + 32);
+            } else if (c >= 'a' && c <= 'z') {
+                killed = true;
+                prev_case = CASE_LOWER_OR_TITLE;
+            } else {
+                prev_case = CASE_NONE;
+            }
+            out[o++] = (char)c;
+            h = sentiment__hash_step(h, c);
+            continue;
+        }
+        size_t o0 = o;
+        uint32_t cp;
+        size_t n = utf8_decode(p + i, len - i, &cp);
+        int k = cp_case(cp);
+        if (k == CASE_UPPER) cased = true;
+        if (k == CASE_LOWER_OR_TITLE) killed = true;
+        i += n;
+        if (cp == 0x130) { /* the one full (two code point) lower mapping */
+            memcpy(out + o, "i\xcc\x87", 3);
+            o += 3;
+        } else if (cp == 0x3a3) {
+            /* Final sigma, approximated within the token: after a cased
+             * letter and before none (case-ignorables are not skipped). */
+            uint32_t next = 0;
+            bool next_cased =
+                i < len && (utf8_decode(p + i, len - i, &next), cp_case(next) != CASE_NONE);
+            o += utf8_encode(prev_case != CASE_NONE && !next_cased ? 0x3c2 : 0x3c3, out + o);
+        } else {
+            o += utf8_encode((uint32_t)utf8proc_tolower((utf8proc_int32_t)cp), out + o);
+        }
+        prev_case = k;
+        for (; o0 < o; o0++) h = sentiment__hash_step(h, (unsigned char)out[o0]);
+    }
+    *upper = cased && !killed;
+    *hash = h;
+    return o;
+}
+
+static bool has_nt(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len; i++)
+        if (s[i] == 'n' && s[i + 1] == '\'' && s[i + 2] == 't') return true;
+    return false;
+}
+
+/* Python's str.isspace() for the code point at p[i]; *n gets its length. */
+static inline bool is_space_at(const unsigned char *p, size_t len, size_t i, size_t *n)
+{
+    unsigned c = p[i];
+    if (c < 0x80) {
+        *n = 1;
+        return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+    }
+    uint32_t cp = 0;
+    *n = utf8_decode(p + i, len - i, &cp);
+    return sentiment__is_space(cp);
+}
+
+/* text.split(), each token through _strip_punc_if_word(), then lowered and
+ * looked up once. lower has room for 2 * w->len bytes. */
+static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
+{
+    const unsigned char *p = (const unsigned char *)w->text;
+    size_t len = w->len, i = 0;
+    w->nwords = 0;
+    while (i < len) {
+        size_t start, end, n = 1;
+        /* skip white space */
+        while (i < len && is_space_at(p, len, i, &n)) i += n;
+        if (i >= len) break;
+        start = i;
+        while (i < len && !is_space_at(p, len, i, &n)) i += n;
+        end = i;
+
+        size_t a = start, b = end;
+        while (a < b && is_ascii_punct(p[a])) a++;
+        while (b > a && is_ascii_punct(p[b - 1])) b--;
+        size_t chars = 0;
+        for (size_t k = a; k < b && chars <= 2; k++) chars += (p[k] & 0xc0) != 0x80;
+        if (chars <= 2) a = start, b = end;
+
+        word_t *wd = &w->words[w->nwords++];
+        wd->lw = lower;
+        uint32_t h;
+        wd->lwlen = (uint32_t)lower_token(w->text + a, b - a, lower, &wd->upper, &h);
+        wd->e = sentiment__lookup_hashed(m, wd->lw, wd->lwlen, h);
+        lower += wd->lwlen;
+    }
+}
+
+/* ---- The valence rules ---- */
+
+static int word_id(const word_t *w)
+{
+    return w->e ? w->e->word : SW__NONE;
+}
+
+static bool in_lexicon(const word_t *w)
+{
+    return w->e && (w->e->flags & SENTIMENT__LEX);
+}
+
+static bool negated(const word_t *w)
+{
+    return (w->e && (w->e->flags & SENTIMENT__NEGATE)) || has_nt(w->lw, w->lwlen);
+}
+
+/* The entry of the words' lowered forms joined by single spaces, when it has
+ * all of flag. */
+static const sentiment__entry_t *joined(const sentiment_model_t *m, const word_t *ws,
+                                        const size_t *idx, size_t n, unsigned flag)
+{
+    char buf[64];
+    size_t o = 0;
+    for (size_t k = 0; k < n; k++) /* cheap refusal: a word no idiom has */
+        if (!ws[idx[k]].e || !(ws[idx[k]].e->flags & SENTIMENT__IDIOM_PART)) return NULL;
+    for (size_t k = 0; k < n; k++) {
+        const word_t *w = &ws[idx[k]];
+        if (o + w->lwlen + 1 > sizeof buf) return NULL; /* longer than any idiom */
+        if (k) buf[o++] = ' ';
+        memcpy(buf + o, w->lw, w->lwlen);
+        o += w->lwlen;
+    }
+    const sentiment__entry_t *e = sentiment__lookup(m, buf, o);
+    return e && (e->flags & flag) ? e : NULL;
+}
+
+static double scalar_inc_dec(const word_t *w, double valence, bool cap_diff)
+{
+    double scalar = 0.0;
+    if (w->e && (w->e->flags & SENTIMENT__BOOST)) {
+        scalar = w->e->boost;
+        if (valence < 0) scalar = -scalar;
+        if (w->upper && cap_diff) {
+            if (valence > 0)
+                scalar += C_INCR;
+            else
+                scalar -= C_INCR;
+        }
+    }
+    return scalar;
+}
+
+static bool so_or_this(const word_t *w)
+{
+    int id = word_id(w);
+    return id == SW__SO || id == SW__THIS;
+}
+
+static double negation_check(double valence, const word_t *ws, int start_i, size_t i)
+{
+    if (start_i == 0) {
+        if (negated(&ws[i - 1])) valence = mul(valence, N_SCALAR);
+    } else if (start_i == 1) {
+        if (word_id(&ws[i - 2]) == SW__NEVER && so_or_this(&ws[i - 1]))
+            valence = mul(valence, 1.25);
+        else if (word_id(&ws[i - 2]) == SW__WITHOUT && word_id(&ws[i - 1]) == SW__DOUBT)
+            ;
+        else if (negated(&ws[i - 2]))
+            valence = mul(valence, N_SCALAR);
+    } else {
+        if ((word_id(&ws[i - 3]) == SW__NEVER && so_or_this(&ws[i - 2])) || so_or_this(&ws[i - 1]))
+            valence = mul(valence, 1.25);
+        else if (word_id(&ws[i - 3]) == SW__WITHOUT &&
+                 (word_id(&ws[i - 2]) == SW__DOUBT || word_id(&ws[i - 1]) == SW__DOUBT))
+            ;
+        else if (negated(&ws[i - 3]))
+            valence = mul(valence, N_SCALAR);
+    }
+    return valence;
+}
+
+static double special_idioms_check(const sentiment_model_t *m, double valence, const word_t *ws,
+                                   size_t n, size_t i)
+{
+    const size_t onezero[] = {i - 1, i}, twoonezero[] = {i - 2, i - 1, i},
+                 twoone[] = {i - 2, i - 1};
+    const size_t threetwoone[] = {i - 3, i - 2, i - 1}, threetwo[] = {i - 3, i - 2};
+    const struct {
+        const size_t *idx;
+        size_t n;
+    } seqs[] = {{onezero, 2}, {twoonezero, 3}, {twoone, 2}, {threetwoone, 3}, {threetwo, 2}};
+    const sentiment__entry_t *e;
+
+    for (size_t k = 0; k < 5; k++) {
+        if ((e = joined(m, ws, seqs[k].idx, seqs[k].n, SENTIMENT__SPECIAL)) != NULL) {
+            valence = e->special;
+            break;
+        }
+    }
+    if (n - 1 > i) {
+        const size_t zeroone[] = {i, i + 1};
+        if ((e = joined(m, ws, zeroone, 2, SENTIMENT__SPECIAL)) != NULL) valence = e->special;
+    }
+    if (n - 1 > i + 1) {
+        const size_t zeroonetwo[] = {i, i + 1, i + 2};
+        if ((e = joined(m, ws, zeroonetwo, 3, SENTIMENT__SPECIAL)) != NULL) valence = e->special;
+    }
+    /* booster/dampener bi-grams such as "sort of" or "kind of" */
+    if ((e = joined(m, ws, threetwoone, 3, SENTIMENT__BOOST)) != NULL) valence = valence + e->boost;
+    if ((e = joined(m, ws, threetwo, 2, SENTIMENT__BOOST)) != NULL) valence = valence + e->boost;
+    if ((e = joined(m, ws, twoone, 2, SENTIMENT__BOOST)) != NULL) valence = valence + e->boost;
+    return valence;
+}
+
+static double least_check(double valence, const word_t *ws, size_t i)
+{
+    if (i > 1 && !in_lexicon(&ws[i - 1]) && word_id(&ws[i - 1]) == SW__LEAST) {
+        int w2 = word_id(&ws[i - 2]);
+        if (w2 != SW__AT && w2 != SW__VERY) valence = mul(valence, N_SCALAR);
+    } else if (i > 0 && !in_lexicon(&ws[i - 1]) && word_id(&ws[i - 1]) == SW__LEAST) {
+        valence = mul(valence, N_SCALAR);
+    }
+    return valence;
+}
+
+/* sentiment_valence() of the reference for word i, which is in the lexicon. */
+static double word_valence(const sentiment_model_t *m, const word_t *ws, size_t n, size_t i,
+                           bool cap_diff)
+{
+    const word_t *item = &ws[i];
+    double lex = item->e->valence;
+    double valence = lex;
+
+    if (word_id(item) == SW__NO && i != n - 1 && in_lexicon(&ws[i + 1])) valence = 0.0;
+    if ((i > 0 && word_id(&ws[i - 1]) == SW__NO) || (i > 1 && word_id(&ws[i - 2]) == SW__NO) ||
+        (i > 2 && word_id(&ws[i - 3]) == SW__NO &&
+         (word_id(&ws[i - 1]) == SW__OR || word_id(&ws[i - 1]) == SW__NOR)))
+        valence = mul(lex, N_SCALAR);
+
+    if (item->upper && cap_diff) {
+        if (valence > 0)
+            valence += C_INCR;
+        else
+            valence -= C_INCR;
+    }
+
+    for (int start_i = 0; start_i < 3; start_i++) {
+        if (i > (size_t)start_i && !in_lexicon(&ws[i - (size_t)start_i - 1])) {
+            double s = scalar_inc_dec(&ws[i - (size_t)start_i - 1], valence, cap_diff);
+            if (start_i == 1 && s != 0) s = mul(s, 0.95);
+            if (start_i == 2 && s != 0) s = mul(s, 0.9);
+            valence = valence + s;
+            valence = negation_check(valence, ws, start_i, i);
+            if (start_i == 2) valence = special_idioms_check(m, valence, ws, n, i);
+        }
+    }
+    return least_check(valence, ws, i);
+}
+
+/* ---- The "but" rule ---- */
+
+/* The but-pass state: for each distinct non-zero value, a leftist min-heap of
+ * the positions holding it, so that list.index() is a heap top. */
+typedef struct {
+    uint64_t key; /* bit pattern of the value; 0 (that is +0.0) marks empty */
+    int32_t root;
+} value_slot_t;
+
+typedef struct {
+    int32_t *left, *right, *rank;
+    value_slot_t *slots;
+    size_t mask;
+} but_state_t;
+
+static size_t but_slots(size_t n)
+{
+    size_t s = 16;
+    while (s < 4 * n) s <<= 1;
+    return s;
+}
+
+static size_t but_bytes(size_t n)
+{
+    return but_slots(n) * sizeof(value_slot_t) + 3 * n * sizeof(int32_t);
+}
+
+static int32_t heap_rank(const but_state_t *b, int32_t x)
+{
+    return x < 0 ? 0 : b->rank[x];
+}
+
+static int32_t heap_merge(but_state_t *b, int32_t x, int32_t y)
+{
+    if (x < 0) return y;
+    if (y < 0) return x;
+    if (y < x) {
+        int32_t t = x;
+        x = y;
+        y = t;
+    }
+    b->right[x] = heap_merge(b, b->right[x], y);
+    if (heap_rank(b, b->left[x]) < heap_rank(b, b->right[x])) {
+        int32_t t = b->left[x];
+        b->left[x] = b->right[x];
+        b->right[x] = t;
+    }
+    b->rank[x] = heap_rank(b, b->right[x]) + 1;
+    return x;
+}
+
+static value_slot_t *value_slot(but_state_t *b, double v)
+{
+    uint64_t key;
+    memcpy(&key, &v, sizeof key);
+    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & b->mask;
+    while (b->slots[i].key != 0 && b->slots[i].key != key) i = (i + 1) & b->mask;
+    if (b->slots[i].key == 0) {
+        b->slots[i].key = key;
+        b->slots[i].root = -1;
+    }
+    return &b->slots[i];
+}
+
+static void heap_push(but_state_t *b, double v, int32_t x)
+{
+    value_slot_t *s = value_slot(b, v);
+    b->left[x] = b->right[x] = -1;
+    b->rank[x] = 1;
+    s->root = heap_merge(b, s->root, x);
+}
+
+/* _but_check(): every sentiment before the first "but" halves and every one
+ * after it gains half, but each update lands on the first position holding an
+ * equal value (the reference finds it with list.index()). Zeros stay zero and
+ * are skipped. bi is the first "but"; mem holds but_bytes(n). */
+static void but_check(size_t bi, size_t n, double *sent, void *mem)
+{
+    but_state_t b;
+    size_t nslots = but_slots(n);
+    b.slots = mem;
+    b.mask = nslots - 1;
+    b.left = (int32_t *)(b.slots + nslots);
+    b.right = b.left + n;
+    b.rank = b.right + n;
+    memset(b.slots, 0, nslots * sizeof *b.slots);
+    for (size_t k = 0; k < n; k++)
+        if (sent[k] != 0) heap_push(&b, sent[k], (int32_t)k);
+
+    for (size_t k = 0; k < n; k++) {
+        double v = sent[k]; /* positions >= k are still unmodified */
+        if (v == 0) continue;
+        value_slot_t *s = value_slot(&b, v);
+        int32_t si = s->root;
+        if ((size_t)si == bi) continue;
+        s->root = heap_merge(&b, b.left[si], b.right[si]);
+        double nv = mul(v, (size_t)si < bi ? 0.5 : 1.5);
+        sent[si] = nv;
+        heap_push(&b, nv, si);
+    }
+}
+
+/* ---- Scores and Python's number formatting ---- */
+
+static void score_valence(const double *sent, size_t n, unsigned excl, unsigned quest,
+                          sentiment_t *out)
+{
+    double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
+    if (n > 0) {
+        double sum_s = 0.0;
+        for (size_t k = 0; k < n; k++) sum_s += sent[k];
+        double ep = mul((double)(excl > 4 ? 4 : excl), 0.292);
+        double qm = 0.0;
+        if (quest > 1) qm = quest <= 3 ? mul((double)quest, 0.18) : 0.96;
+        double punct = ep + qm;
+        if (sum_s > 0)
+            sum_s += punct;
+        else if (sum_s < 0)
+            sum_s -= punct;
+
+        compound = sum_s / sqrt(mul(sum_s, sum_s) + 15.0);
+        if (compound < -1.0) compound = -1.0;
+        if (compound > 1.0) compound = 1.0;
+
+        double pos_sum = 0.0, neg_sum = 0.0;
+        size_t neu_count = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (sent[k] > 0) pos_sum += (sent[k] + 1);
+            if (sent[k] < 0) neg_sum += (sent[k] - 1);
+            if (sent[k] == 0) neu_count++;
+        }
+        if (pos_sum > fabs(neg_sum))
+            pos_sum += punct;
+        else if (pos_sum < fabs(neg_sum))
+            neg_sum -= punct;
+
+        double total = pos_sum + fabs(neg_sum) + (double)neu_count;
+        pos = fabs(pos_sum / total);
+        neg = fabs(neg_sum / total);
+        neu = fabs((double)neu_count / total);
+    }
+    out->neg = sentiment_round(neg, 3);
+    out->neu = sentiment_round(neu, 3);
+    out->pos = sentiment_round(pos, 3);
+    out->compound = sentiment_round(compound, 4);
+}
+
+double sentiment_round(double x, int ndigits)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    if (!isfinite(x) || x == 0) return x;
+    if (ndigits >= 0 && ndigits <= 8) {
+        double p = pow10[ndigits], ax = fabs(x), y = mul(ax, p);
+        if (y < 1e6) {
+            /* y is within 1.2e-10 of the exact ax * 10^ndigits, so a fraction
+             * clearly off one half decides the rounding; n / p then is the
+             * double nearest the decimal, as Python's strtod gives. */
+            double f = floor(y), frac = y - f;
+            if (fabs(frac - 0.5) > 1e-6) {
+                double r = (frac > 0.5 ? f + 1 : f) / p;
+                return x < 0 ? -r : r;
+            }
+        }
+    }
+    /* Near a tie: glibc's printf rounds the exact binary value half-even. */
+    char buf[400];
+    if (ndigits < 0 || ndigits > 300) return x;
+    snprintf(buf, sizeof buf, "%.*f", ndigits, x);
+    return strtod(buf, NULL);
+}
+
+size_t sentiment_repr(double x, char *buf, size_t cap)
+{
+    char tmp[40];
+    if (isnan(x)) return (size_t)snprintf(buf, cap, "nan");
+    if (isinf(x)) return (size_t)snprintf(buf, cap, x < 0 ? "-inf" : "inf");
+    int prec = 1;
+    for (; prec < 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
+        if (strtod(tmp, NULL) == x) break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);
+
+    /* tmp is [-]d[.ddd]e[+-]XX: collect the digits and the exponent */
+    char digits[20];
+    size_t nd = 0;
+    const char *p = tmp;
+    bool neg = *p == '-';
+    if (neg) p++;
+    for (; *p != 'e'; p++)
+        if (*p != '.') digits[nd++] = *p;
+    int exp10 = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+
+    char out[48];
+    size_t o = 0;
+    if (neg) out[o++] = '-';
+    int decpt = exp10 + 1;
+    if (decpt <= -4 || decpt > 16) {
+        out[o++] = digits[0];
+        if (nd > 1) {
+            out[o++] = '.';
+            memcpy(out + o, digits + 1, nd - 1);
+            o += nd - 1;
+        }
+        o += (size_t)snprintf(out + o, sizeof out - o, "e%c%02d", exp10 < 0 ? '-' : '+',
+                              exp10 < 0 ? -exp10 : exp10);
+    } else if (decpt <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (int k = 0; k < -decpt; k++) out[o++] = '0';
+        memcpy(out + o, digits, nd);
+        o += nd;
+    } else {
+        for (int k = 0; k < decpt; k++) out[o++] = (size_t)k < nd ? digits[k] : '0';
+        out[o++] = '.';
+        if ((size_t)decpt < nd) {
+            memcpy(out + o, digits + decpt, nd - (size_t)decpt);
+            o += nd - (size_t)decpt;
+        } else {
+            out[o++] = '0';
+        }
+    }
+    out[o] = '\0';
+    if (cap) snprintf(buf, cap, "%s", out);
+    return o;
+}
+
+size_t sentiment_format_json(const sentiment_t *s, char *buf, size_t cap)
+{
+    char a[48], b[48], c[48], d[48];
+    sentiment_repr(s->neg, a, sizeof a);
+    sentiment_repr(s->neu, b, sizeof b);
+    sentiment_repr(s->pos, c, sizeof c);
+    sentiment_repr(s->compound, d, sizeof d);
+    int n = snprintf(buf, cap, "{\"neg\":%s,\"neu\":%s,\"pos\":%s,\"compound\":%s}", a, b, c, d);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- Entry point ---- */
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, sentiment_t *out)
+{
+    _Alignas(16) unsigned char stack[STACK_SCRATCH];
+    unsigned char *heap = NULL;
+    size_t tlen;
+    bool has_emoji;
+    work_t w;
+
+    memset(out, 0, sizeof *out);
+    if (!text && len) return PARLEY_EINVAL;
+    if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji)) return PARLEY_EINVAL;
+    if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
+
+    /* Scratch: [replaced text][lowered words][words][sentiments][but state] */
+    size_t nmax = tlen / 2 + 1;
+    size_t off_lower = has_emoji ? align8(tlen) : 0;
+    size_t off_words = off_lower + align8(2 * tlen);
+    size_t off_sent = off_words + nmax * sizeof(word_t);
+    size_t off_but = off_sent + nmax * sizeof(double);
+    unsigned char *mem = stack;
+    if (off_but > sizeof stack) {
+        heap = malloc(off_but + but_bytes(nmax));
+        if (!heap) abort();
+        mem = heap;
+    }
+
+    if (has_emoji) {
+        replace_emoji(m, (const unsigned char *)text, len, (char *)mem);
+        w.text = (char *)mem;
+    } else {
+        w.text = (char *)(uintptr_t)text; /* only read */
+    }
+    w.len = tlen;
+    w.excl = w.quest = 0;
+    if (tlen) {
+        const char *e = w.text + tlen;
+        for (const char *q = w.text; (q = memchr(q, '!', (size_t)(e - q))); q++) w.excl++;
+        for (const char *q = w.text; (q = memchr(q, '?', (size_t)(e - q))); q++) w.quest++;
+    }
+    w.words = (word_t *)(void *)(mem + off_words);
+    w.sent = (double *)(void *)(mem + off_sent);
+    split_words(m, &w, (char *)mem + off_lower);
+
+    size_t n = w.nwords, nupper = 0;
+    for (size_t i = 0; i < n; i++) nupper += w.words[i].upper;
+    bool cap_diff = nupper > 0 && nupper < n;
+
+    for (size_t i = 0; i < n; i++) {
+        const word_t *item = &w.words[i];
+        double valence = 0.0;
+        if (item->e && (item->e->flags & SENTIMENT__BOOST))
+            valence = 0.0;
+        else if (i < n - 1 && word_id(item) == SW__KIND && word_id(&w.words[i + 1]) == SW__OF)
+            valence = 0.0;
+        else if (in_lexicon(item))
+            valence = word_valence(m, w.words, n, i, cap_diff);
+        w.sent[i] = valence;
+    }
+
+    size_t bi = 0;
+    while (bi < n && word_id(&w.words[bi]) != SW__BUT) bi++;
+    if (bi < n) {
+        size_t need = but_bytes(n);
+        void *bmem = mem + off_but;
+        unsigned char *extra = NULL;
+        if (!heap && off_but + need > sizeof stack) {
+            extra = malloc(need);
+            if (!extra) abort();
+            bmem = extra;
+        }
+        but_check(bi, n, w.sent, bmem);
+        free(extra);
+    }
+    score_valence(w.sent, n, w.excl, w.quest, out);
+    free(heap);
+    return 0;
+}

@@ -1,0 +1,291 @@
+/*
+ * test_sentiment.c - unit tests of the VADER port (src/text/sentiment*.c).
+ *
+ * Usage: test_sentiment CORPUS.tsv VADER_LEXICON EMOJI_LEXICON
+ * The corpus holds 3,000 texts with the reference implementation's four
+ * numbers; every line must match exactly. Expected values of the targeted
+ * cases were produced by the reference (vaderSentiment 3.3.x) itself.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text/sentiment.h"
+
+static const char *corpus_path, *lexicon_path, *emoji_path;
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) goto done;
+    buf = malloc((size_t)n + 1);
+    if (!buf) goto done;
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+        goto done;
+    }
+    buf[n] = '\0';
+    *len = (size_t)n;
+done:
+    fclose(f);
+    return buf;
+}
+
+static int setup_model(void **state)
+{
+    size_t ll, el;
+    char *lex = slurp(lexicon_path, &ll), *emo = slurp(emoji_path, &el);
+    sentiment_model_t *m = lex && emo ? sentiment_model_new(lex, ll, emo, el) : NULL;
+    free(lex);
+    free(emo);
+    *state = m;
+    return m ? 0 : -1;
+}
+
+static int teardown_model(void **state)
+{
+    sentiment_model_free(*state);
+    return 0;
+}
+
+static void score_json(const sentiment_model_t *m, const char *text, size_t len, char *json)
+{
+    sentiment_t s;
+    assert_int_equal(sentiment_score(m, text, len, &s), 0);
+    sentiment_format_json(&s, json, SENTIMENT_JSON_MAX);
+}
+
+static void test_dev_corpus(void **state)
+{
+    const sentiment_model_t *m = *state;
+    size_t len, lines = 0, bad = 0;
+    char *corpus = slurp(corpus_path, &len);
+    assert_non_null(corpus);
+    for (char *line = corpus; line < corpus + len;) {
+        char *nl = memchr(line, '\n', (size_t)(corpus + len - line));
+        char *end = nl ? nl : corpus + len;
+        char *f[5];
+        size_t nf = 0;
+        f[nf++] = line;
+        for (char *p = line; p < end && nf < 5; p++)
+            if (*p == '\t') {
+                *p = '\0';
+                f[nf++] = p + 1;
+            }
+        *end = '\0';
+        assert_int_equal(nf, 5);
+        char want[SENTIMENT_JSON_MAX], got[SENTIMENT_JSON_MAX];
+        snprintf(want, sizeof want, "{\"neg\":%s,\"neu\":%s,\"pos\":%s,\"compound\":%s}", f[1],
+                 f[2], f[3], f[4]);
+        score_json(m, f[0], strlen(f[0]), got);
+        lines++;
+        if (strcmp(want, got) != 0 && ++bad <= 10)
+            printf("mismatch on line %zu: %s\n  want %s\n  got  %s\n", lines, f[0], want, got);
+        line = end + 1;
+    }
+    printf("dev corpus: %zu/%zu lines match\n", lines - bad, lines);
+    free(corpus);
+    assert_int_equal(lines, 3000);
+    assert_int_equal(bad, 0);
+}
+
+static const struct {
+    const char *name, *text, *json;
+} cases[] = {
+    {"plain", "The book was good.",
+     "{\"neg\":0.0,\"neu\":0.508,\"pos\":0.492,\"compound\":0.4404}"},
+    {"negation", "The book was not good.",
+     "{\"neg\":0.376,\"neu\":0.624,\"pos\":0.0,\"compound\":-0.3412}"},
+    {"negated negative", "Not bad at all",
+     "{\"neg\":0.0,\"neu\":0.513,\"pos\":0.487,\"compound\":0.431}"},
+    {"but", "The plot was good, but the characters are uncompelling and the dialog is not great.",
+     "{\"neg\":0.327,\"neu\":0.579,\"pos\":0.094,\"compound\":-0.7042}"},
+    {"only the first but counts", "good but good but bad",
+     "{\"neg\":0.378,\"neu\":0.159,\"pos\":0.462,\"compound\":0.0129}"},
+    {"list.index() quirk of the but rule", "great great but great great",
+     "{\"neg\":0.0,\"neu\":0.057,\"pos\":0.943,\"compound\":0.9545}"},
+    {"caps and exclamations", "VADER is VERY SMART, handsome, and FUNNY!!!",
+     "{\"neg\":0.0,\"neu\":0.233,\"pos\":0.767,\"compound\":0.9342}"},
+    {"all caps: no emphasis", "VADER IS SMART",
+     "{\"neg\":0.0,\"neu\":0.426,\"pos\":0.574,\"compound\":0.4019}"},
+    {"emoji", "Catch utf-8 emoji such as 💘 and 💋 and 😁",
+     "{\"neg\":0.0,\"neu\":0.583,\"pos\":0.417,\"compound\":0.875}"},
+    {"emoji glued to a word", "I love it😍",
+     "{\"neg\":0.0,\"neu\":0.41,\"pos\":0.59,\"compound\":0.802}"},
+    {"emoticons", "Make sure you :) or :D today!",
+     "{\"neg\":0.0,\"neu\":0.294,\"pos\":0.706,\"compound\":0.8633}"},
+    {"empty", "", "{\"neg\":0.0,\"neu\":0.0,\"pos\":0.0,\"compound\":0.0}"},
+    {"white space only", "   \t ", "{\"neg\":0.0,\"neu\":0.0,\"pos\":0.0,\"compound\":0.0}"},
+    {"question marks", "Why??? Really???",
+     "{\"neg\":0.0,\"neu\":1.0,\"pos\":0.0,\"compound\":0.0}"},
+    {"Kelvin sign lowers to k", "\u212aIND of good",
+     "{\"neg\":0.0,\"neu\":0.408,\"pos\":0.592,\"compound\":0.4404}"},
+    {"least", "At least it isn't a horrible book.",
+     "{\"neg\":0.0,\"neu\":0.678,\"pos\":0.322,\"compound\":0.431}"},
+    {"without a doubt", "Without a doubt, excellent idea.",
+     "{\"neg\":0.0,\"neu\":0.341,\"pos\":0.659,\"compound\":0.7013}"},
+    {"kinda and But", "Today only kinda sux! But I'll get by, lol",
+     "{\"neg\":0.127,\"neu\":0.556,\"pos\":0.317,\"compound\":0.5249}"},
+    {"special idioms", "kiss of death is the bomb",
+     "{\"neg\":0.55,\"neu\":0.233,\"pos\":0.217,\"compound\":-0.6486}"},
+    {"non-ASCII caps", "ÉTÉ GOOD great",
+     "{\"neg\":0.0,\"neu\":0.115,\"pos\":0.885,\"compound\":0.8286}"},
+    {"Other_Lowercase letters", "ⓖⓞⓞⓓ GOOD nice",
+     "{\"neg\":0.0,\"neu\":0.135,\"pos\":0.865,\"compound\":0.7531}"},
+    {"Unicode white space", "good\u00a0bad\u2028great\u3000!",
+     "{\"neg\":0.297,\"neu\":0.085,\"pos\":0.618,\"compound\":0.5848}"},
+};
+
+static void test_reference_cases(void **state)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char got[SENTIMENT_JSON_MAX];
+        score_json(*state, cases[i].text, strlen(cases[i].text), got);
+        if (strcmp(got, cases[i].json) != 0)
+            fail_msg("%s: \"%s\"\n  want %s\n  got  %s", cases[i].name, cases[i].text,
+                     cases[i].json, got);
+    }
+}
+
+static void test_invalid_utf8(void **state)
+{
+    static const char *const bad[] = {"good \xff",    "\xc3",     "caf\xc3\x28",
+                                      "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80",
+                                      "ok \xe2\x82"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sentiment_t s = {1, 1, 1, 1};
+        assert_int_equal(sentiment_score(*state, bad[i], strlen(bad[i]), &s), PARLEY_EINVAL);
+        assert_true(s.neg == 0 && s.neu == 0 && s.pos == 0 && s.compound == 0);
+    }
+}
+
+static void test_embedded_nul_and_length(void **state)
+{
+    char a[SENTIMENT_JSON_MAX], b[SENTIMENT_JSON_MAX];
+    /* only text[0..len) counts: the tail after len is never read */
+    score_json(*state, "good bad", 4, a);
+    score_json(*state, "good", 4, b);
+    assert_string_equal(a, b);
+    score_json(*state, "good\0bad", 8, a); /* NUL is an ordinary character */
+    assert_string_equal(a, "{\"neg\":0.0,\"neu\":1.0,\"pos\":0.0,\"compound\":0.0}");
+    score_json(*state, NULL, 0, a);
+    assert_string_equal(a, "{\"neg\":0.0,\"neu\":0.0,\"pos\":0.0,\"compound\":0.0}");
+}
+
+/* A text far past the stack scratch takes the heap path and must agree with
+ * the sum of its parts' behaviour: here, one repeated sentence. */
+static void test_long_text(void **state)
+{
+    const char *unit = "great but awful 😍 NOT good!! ";
+    size_t ul = strlen(unit), reps = 2000;
+    char *big = malloc(ul * reps);
+    assert_non_null(big);
+    for (size_t i = 0; i < reps; i++) memcpy(big + i * ul, unit, ul);
+    sentiment_t s;
+    assert_int_equal(sentiment_score(*state, big, ul * reps, &s), 0);
+    assert_true(s.compound >= -1.0 && s.compound <= 1.0);
+    free(big);
+}
+
+static void test_round_like_python(void **state)
+{
+    (void)state;
+    char buf[48];
+    static const struct {
+        double x;
+        int nd;
+        const char *repr;
+    } r[] = {{0.125, 2, "0.12"},
+             {0.375, 2, "0.38"},
+             {2.675, 2, "2.67"},
+             {-0.00001, 4, "-0.0"},
+             {0.00005, 4, "0.0001"},
+             {-0.00005, 4, "-0.0001"},
+             {0.49999999999999994, 0, "0.0"},
+             {0.5, 0, "0.0"},
+             {1.5, 0, "2.0"},
+             {0.8316499, 4, "0.8316"},
+             {0.25450000000000001, 3, "0.255"},
+             {0.0, 3, "0.0"},
+             {-0.0, 4, "-0.0"},
+             {1.0, 3, "1.0"}};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+        sentiment_repr(sentiment_round(r[i].x, r[i].nd), buf, sizeof buf);
+        if (strcmp(buf, r[i].repr) != 0)
+            fail_msg("round(%.17g, %d): want %s got %s", r[i].x, r[i].nd, r[i].repr, buf);
+    }
+    sentiment_repr(1e-05, buf, sizeof buf);
+    assert_string_equal(buf, "1e-05");
+    sentiment_repr(0.0001, buf, sizeof buf);
+    assert_string_equal(buf, "0.0001");
+    sentiment_repr(1e16, buf, sizeof buf);
+    assert_string_equal(buf, "1e+16");
+    sentiment_repr(123.456, buf, sizeof buf);
+    assert_string_equal(buf, "123.456");
+}
+
+static void test_format_json_truncates(void **state)
+{
+    (void)state;
+    sentiment_t s = {0.0, 0.254, 0.746, 0.8316};
+    char buf[10];
+    size_t n = sentiment_format_json(&s, buf, sizeof buf);
+    assert_int_equal(n, strlen("{\"neg\":0.0,\"neu\":0.254,\"pos\":0.746,\"compound\":0.8316}"));
+    assert_int_equal(strlen(buf), sizeof buf - 1);
+}
+
+static void test_model_parsing(void **state)
+{
+    (void)state;
+    const char *emoji = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n";
+    /* duplicated keys: the last one wins, as in the reference's dict */
+    const char *lex = "good\t1.9\t0.5\t[1]\ngood\t-3.0\t0.5\t[1]\n\nmeh\t-0.5\t0\t[]\n";
+    sentiment_model_t *m = sentiment_model_new(lex, strlen(lex), emoji, strlen(emoji));
+    assert_non_null(m);
+    sentiment_t s;
+    assert_int_equal(sentiment_score(m, "good", 4, &s), 0);
+    assert_true(s.compound < 0);
+    sentiment_model_free(m);
+
+    static const char *const bad_lex[] = {"good 1.9\n", "good\tabc\n", "good\tnan\n",
+                                          "good\t0x10\n", "good\t1.9\n\xff\t1\n"};
+    for (size_t i = 0; i < sizeof bad_lex / sizeof bad_lex[0]; i++)
+        assert_null(sentiment_model_new(bad_lex[i], strlen(bad_lex[i]), emoji, strlen(emoji)));
+    assert_null(sentiment_model_new(lex, strlen(lex), "", 0));             /* no emoji line */
+    assert_null(sentiment_model_new(lex, strlen(lex), "a\tb\n\nc\td", 9)); /* empty line */
+    m = sentiment_model_new("", 0, emoji, strlen(emoji)); /* an empty lexicon is valid */
+    assert_non_null(m);
+    sentiment_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s CORPUS.tsv VADER_LEXICON EMOJI_LEXICON\n", argv[0]);
+        return 2;
+    }
+    corpus_path = argv[1];
+    lexicon_path = argv[2];
+    emoji_path = argv[3];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dev_corpus),
+        cmocka_unit_test(test_reference_cases),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_embedded_nul_and_length),
+        cmocka_unit_test(test_long_text),
+        cmocka_unit_test(test_round_like_python),
+        cmocka_unit_test(test_format_json_truncates),
+        cmocka_unit_test(test_model_parsing),
+    };
+    return cmocka_run_group_tests(tests, setup_model, teardown_model);
+}
