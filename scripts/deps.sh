@@ -9,7 +9,7 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
   libcurl4-openssl-dev libssl-dev libutf8proc-dev libcmocka-dev
-  wrk curl python3
+  wrk curl python3 tzdata
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "desk/analyze.h"
+#include "desk/scheduler.h"
 #include "http/server.h"
 
 #include <pthread.h>
@@ -88,11 +89,16 @@ int cli_serve(int argc, char **argv)
         goto done;
     }
     app = (app_t){.cfg = &cfg, .store = store};
+    if (app_load_key(&app, &err)) {
+        fprintf(stderr, "parley serve: %s\n", err.msg);
+        goto done;
+    }
     if (!(app.analyzer = analyzer_new(&err))) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
         goto done;
     }
     app.started_ms = app_now(&app);
+    app.scheduler = scheduler_start(&app);
     if (server_start(&app, &srv, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
         goto done;
@@ -112,6 +118,7 @@ int cli_serve(int argc, char **argv)
     status = 0;
 done:
     server_stop(srv);
+    scheduler_stop(app.scheduler);
     analyzer_free(app.analyzer);
     store_close(store);
     config_free(&cfg);

@@ -46,6 +46,8 @@ static const setting_t settings[] = {
      "absolute session lifetime, seconds"},
     {"login-free-attempts", T_INT, S(login_free_attempts), "5", 1, 1000, false,
      "failed logins allowed before exponential delays start"},
+    {"stream-heartbeat", T_INT, S(stream_heartbeat), "15", 1, 3600, false,
+     "seconds between heartbeats on live event streams"},
     {"log-level", T_STR, S(log_level), "info", 0, 0, false, "debug, info, warn or error"},
     {"public-url", T_STR, S(public_url), "http://127.0.0.1:8080", 0, 0, false,
      "URL users reach Parley at (https makes cookies Secure)"},

@@ -31,6 +31,7 @@ typedef struct {
     int64_t session_idle;        /* seconds */
     int64_t session_max;         /* seconds */
     int64_t login_free_attempts; /* failures before the delay starts */
+    int64_t stream_heartbeat;    /* seconds between live-stream pings */
     char *log_level;
     char *public_url;  /* https://... makes cookies Secure */
     char *secret_key;  /* encrypts stored channel credentials */

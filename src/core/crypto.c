@@ -76,3 +76,32 @@ bool crypto_password_verify(const char *hash, const char *pw, size_t len)
 {
     return crypto_pwhash_str_verify(hash, pw, len) == 0;
 }
+
+void crypto_seal(const uint8_t key[32], const void *plain, size_t n, uint8_t *out)
+{
+    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES, plain, n, out, key);
+}
+
+int crypto_open(const uint8_t key[32], const uint8_t *sealed, size_t n, void *plain)
+{
+    if (n < CRYPTO_SEAL_OVERHEAD) return PARLEY_EAUTH;
+    if (crypto_secretbox_open_easy(plain, sealed + crypto_secretbox_NONCEBYTES,
+                                   n - crypto_secretbox_NONCEBYTES, sealed, key) != 0)
+        return PARLEY_EAUTH;
+    return 0;
+}
+
+int crypto_key_from_hex(const char *hex, uint8_t key[32])
+{
+    size_t bin_len = 0;
+    if (strlen(hex) != 64 || sodium_hex2bin(key, 32, hex, 64, NULL, &bin_len, NULL) != 0 ||
+        bin_len != 32)
+        return PARLEY_EINVAL;
+    return 0;
+}
+
+void crypto_random_bytes(void *out, size_t n)
+{
+    randombytes_buf(out, n);
+}

@@ -28,6 +28,17 @@ void crypto_hex(const uint8_t *bin, size_t n, char *out /* 2n+1 */);
 /* Standard base64 with padding; returns the length written (out needs 4*((n+2)/3)+1). */
 size_t crypto_base64(const uint8_t *bin, size_t n, char *out, size_t cap);
 
+/* Authenticated encryption (XSalsa20-Poly1305) of n bytes under a 32-byte
+ * key: out receives nonce || ciphertext, CRYPTO_SEAL_OVERHEAD bytes longer. */
+#define CRYPTO_SEAL_OVERHEAD 40
+void crypto_seal(const uint8_t key[32], const void *plain, size_t n, uint8_t *out);
+/* Opens a sealed blob into plain (n - CRYPTO_SEAL_OVERHEAD bytes); PARLEY_EAUTH
+ * when the key is wrong or the blob was altered. */
+int crypto_open(const uint8_t key[32], const uint8_t *sealed, size_t n, void *plain);
+/* Parses 64 hex characters into key; PARLEY_EINVAL otherwise. */
+int crypto_key_from_hex(const char *hex, uint8_t key[32]);
+void crypto_random_bytes(void *out, size_t n);
+
 /* argon2id password hashing (libsodium's interactive limits unless `light`,
  * used by tests through PARLEY_PWHASH_LIGHT). out holds 128 bytes. */
 int crypto_password_hash(const char *pw, size_t len, char out[128]);

@@ -102,6 +102,16 @@ void json_check_free(json_check_t *c)
     c->errors = NULL;
 }
 
+int json_check_to_err(json_check_t *c, parley_err_t *err)
+{
+    if (json_check_ok(c)) return 0;
+    json_t *e = json_array_get(c->errors, 0);
+    parley_errf(err, PARLEY_EINVAL, json_string_value(json_object_get(e, "pointer")), "%s",
+                json_string_value(json_object_get(e, "detail")));
+    json_check_free(c);
+    return PARLEY_EINVAL;
+}
+
 static void pointer_of(char *out, size_t cap, const char *key)
 {
     /* RFC 6901: '~' -> "~0", '/' -> "~1". */

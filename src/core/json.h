@@ -38,6 +38,9 @@ static inline bool json_check_ok(const json_check_t *c)
     return c->errors == NULL;
 }
 void json_check_free(json_check_t *c);
+/* Moves the first collected error into err (PARLEY_EINVAL) and frees c;
+ * returns 0 when c holds no error. */
+int json_check_to_err(json_check_t *c, parley_err_t *err);
 
 /* Reads obj[key] as a string of min..max bytes (valid UTF-8, guaranteed by
  * jansson). Missing: NULL, and an error when required. Wrong type: an error. */

@@ -12,6 +12,8 @@
 #include "core/config.h"
 #include "store/store.h"
 
+#include <stdint.h>
+
 struct analyzer;
 
 typedef struct {
@@ -20,7 +22,13 @@ typedef struct {
     struct analyzer *analyzer; /* desk/analyze.h: the loaded text models */
     parley_clock_t clock;
     int64_t started_ms;
+    uint8_t key[32];             /* seals stored channel credentials (app_load_key) */
+    struct scheduler *scheduler; /* desk/scheduler.h: snoozes and deadlines; may be NULL */
 } app_t;
+
+/* Loads the credentials key: the secret-key setting (64 hex characters), else
+ * the file secret.key beside the database, created (mode 0600) on first use. */
+int app_load_key(app_t *app, parley_err_t *err);
 
 /* Who is acting: recorded on every event. */
 typedef struct {

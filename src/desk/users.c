@@ -5,6 +5,8 @@
 
 #include "core/crypto.h"
 #include "core/log.h"
+#include "desk/desk.h"
+#include "desk/router.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -182,6 +184,8 @@ static int update_tx(store_conn_t *c, void *p)
         goto done;
     }
     bool was_admin = !strcmp(u.role, "admin") && !strcmp(u.status, "active");
+    bool was_online = !strcmp(u.availability, "online") && !strcmp(u.status, "active");
+    int64_t old_capacity = u.capacity;
     json_t *v;
     if ((v = json_object_get(x->patch, "name"))) u.name = json_string_value(v);
     if ((v = json_object_get(x->patch, "role"))) u.role = json_string_value(v);
@@ -217,6 +221,15 @@ static int update_tx(store_conn_t *c, void *p)
     }
     const char *type = x->new_hash ? "user.password_changed" : "user.updated";
     rc = desk_event(c, x->app, x->by, type, "user", u.id, json_incref(x->changes));
+    if (rc || !x->app->store->ops->desk) goto done;
+    /* Work follows people: a disabled agent's conversations go back to the
+     * queue; an agent coming online or given more capacity takes queued work. */
+    dtx_t t = {.app = x->app, .c = c, .by = x->by, .now = u.updated_at, .arena = &a};
+    bool online = !strcmp(u.availability, "online") && !strcmp(u.status, "active");
+    if (!strcmp(u.status, "disabled"))
+        rc = conv_release_user(&t, u.account_id, u.id);
+    else if (online && (!was_online || u.capacity > old_capacity))
+        rc = router_drain(&t, u.account_id, u.id);
 done:
     arena_free(&a);
     return rc;

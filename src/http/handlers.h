@@ -35,4 +35,10 @@ void h_tokens_revoke(req_t *r);
 void h_events_list(req_t *r);
 void h_account_get(req_t *r);
 
+/* h_inboxes.c: shared with the webhooks */
+#include "channels/channel.h"
+#include "desk/ingest.h"
+ch_request_t http_channel_request(req_t *r);
+json_t *http_ingest_result(const ingest_result_t *res);
+
 #endif

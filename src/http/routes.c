@@ -11,6 +11,11 @@ static void build(void);
 
 /* The tables of the other modules. */
 extern const route_table_t analyze_route_table;
+extern const route_table_t stream_route_table;
+extern const route_table_t catalog_route_table; /* h_catalog.c */
+extern const route_table_t inboxes_route_table;
+extern const route_table_t conversations_route_table;
+extern const route_table_t contacts_route_table;
 
 static const route_t core_routes[] = {
     {"GET", "/healthz", PERM_PUBLIC, h_healthz},
@@ -46,6 +51,11 @@ static const route_table_t *const *tables(size_t *n)
     static const route_table_t *const all[] = {
         &core_route_table,
         &analyze_route_table,
+        &stream_route_table,
+        &catalog_route_table,
+        &inboxes_route_table,
+        &conversations_route_table,
+        &contacts_route_table,
     };
     *n = sizeof all / sizeof all[0];
     return all;

@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "http/auth.h"
 #include "http/router.h"
+#include "http/stream.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -218,8 +219,11 @@ int server_start(app_t *app, server_t **out, parley_err_t *err)
         return parley_errf(err, PARLEY_EINVAL, "listen",
                            "listen must be an IPv4 address, not \"%s\"", cfg->listen);
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* Suspend/resume: live streams park their connections between events (stream.c). */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     size_t mem = (size_t)cfg->max_header * 2 + 32768;
+    s->streams = stream_hub_new(app);
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_CONNECTION_LIMIT,
@@ -241,7 +245,9 @@ int server_start(app_t *app, server_t **out, parley_err_t *err)
 void server_stop(server_t *s)
 {
     if (!s) return;
+    stream_hub_close(s->streams); /* MHD refuses to stop with suspended connections */
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    stream_hub_free(s->streams);
     throttle_free(s->throttle);
     metrics_free(s->metrics);
     free(s);

@@ -17,6 +17,7 @@ typedef struct server {
     struct MHD_Daemon *daemon;
     throttle_t *throttle;
     metrics_t *metrics;
+    struct stream_hub *streams; /* http/stream.h: the live event streams */
     uint16_t port;
     unsigned threads;
 } server_t;

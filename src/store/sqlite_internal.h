@@ -14,7 +14,7 @@
 #include "store/stats.h"
 #include "store/store.h"
 
-#define SQ_MAX_STMTS 96
+#define SQ_MAX_STMTS 256
 
 typedef struct sqlite_store sqlite_store_t;
 
@@ -53,6 +53,17 @@ int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx);
 
 /* A cached, reset statement for sql (a static string), or NULL (logged). */
 sqlite3_stmt *sq__prep(store_conn_t *c, const char *sql);
+/* Prepares (cached) and binds by a format: 'i' int64_t, 's' const char * (NULL
+ * binds NULL), 'z' int64_t where 0 binds NULL, 'b' a blob (const void *, size_t). */
+sqlite3_stmt *sq__q(store_conn_t *c, const char *sql, const char *fmt, ...);
+/* Steps a statement that returns no rows; resets it. */
+int sq__run(store_conn_t *c, sqlite3_stmt *st);
+/* Steps to the one expected row: 0 with a row (reset it after reading),
+ * PARLEY_ENOENT without. */
+int sq__one(store_conn_t *c, sqlite3_stmt *st);
+const char *sq__col_str(sqlite3_stmt *st, int i, arena_t *a);
+int64_t sq__col_i(sqlite3_stmt *st, int i);
+
 /* Maps an SQLite result code to a PARLEY_E* code (logging unexpected ones). */
 int sq__rc(store_conn_t *c, int rc);
 

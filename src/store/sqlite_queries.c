@@ -10,69 +10,11 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* Binds arguments by a format: 'i' int64_t, 's' const char * (NULL binds NULL),
- * 'z' int64_t where 0 binds NULL. */
-static sqlite3_stmt *q(store_conn_t *c, const char *sql, const char *fmt, ...)
-{
-    sqlite3_stmt *st = sq__prep(c, sql);
-    if (!st) return NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    for (int i = 0; fmt[i]; i++) {
-        switch (fmt[i]) {
-        case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
-        case 'z': {
-            int64_t v = va_arg(ap, int64_t);
-            if (v)
-                sqlite3_bind_int64(st, i + 1, v);
-            else
-                sqlite3_bind_null(st, i + 1);
-            break;
-        }
-        case 's': {
-            const char *s = va_arg(ap, const char *);
-            if (s)
-                sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(st, i + 1);
-            break;
-        }
-        }
-    }
-    va_end(ap);
-    return st;
-}
-
-/* Runs a statement that returns no rows. */
-static int run(store_conn_t *c, sqlite3_stmt *st)
-{
-    if (!st) return PARLEY_EIO;
-    int rc = sq__rc(c, sqlite3_step(st));
-    sqlite3_reset(st);
-    return rc;
-}
-
-static const char *col_str(sqlite3_stmt *st, int i, arena_t *a)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    if (!t) return NULL;
-    return arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
-}
-
-static int64_t col_i(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_int64(st, i);
-}
-
-/* Steps to the one expected row: 0 with a row, PARLEY_ENOENT without. */
-static int one(store_conn_t *c, sqlite3_stmt *st)
-{
-    if (!st) return PARLEY_EIO;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) return 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? PARLEY_ENOENT : sq__rc(c, rc);
-}
+#define q       sq__q
+#define run     sq__run
+#define one     sq__one
+#define col_str sq__col_str
+#define col_i   sq__col_i
 
 /* ---- accounts ---------------------------------------------------------- */
 
@@ -385,7 +327,7 @@ static int event_list(store_conn_t *c, const event_filter_t *f, arena_t *a, even
     if (type && *type && type[strlen(type) - 1] == '.') like = arena_sprintf(a, "%s%%", type);
     sqlite3_stmt *st = q(c,
                          "SELECT " EVENT_COLS " FROM events WHERE account_id = ? AND id > ?"
-                         " AND (?3 IS NULL OR type = ?3 OR type LIKE ?4)"
+                         " AND ((?3 IS NULL AND ?4 IS NULL) OR type = ?3 OR type LIKE ?4)"
                          " AND (?5 IS NULL OR subject_kind = ?5)"
                          " AND (?6 IS NULL OR subject_id = ?6)"
                          " AND (?7 IS NULL OR at >= ?7) AND (?8 IS NULL OR at < ?8)"
@@ -430,6 +372,9 @@ static int event_last_id(store_conn_t *c, int64_t *id)
     return 0;
 }
 
+extern const struct store_catalog_ops sq__catalog_ops; /* sqlite_catalog.c */
+extern const struct store_desk_ops sq__desk_ops;       /* sqlite_desk.c */
+
 const store_ops_t sq__ops = {
     .name = "sqlite",
     .close = sq__close,
@@ -459,4 +404,6 @@ const store_ops_t sq__ops = {
     .event_list = event_list,
     .event_walk = event_walk,
     .event_last_id = event_last_id,
+    .catalog = &sq__catalog_ops,
+    .desk = &sq__desk_ops,
 };

@@ -91,19 +91,27 @@ CREATE TABLE conversations (
     waiting_since      INTEGER,            -- first unanswered customer message, NULL = answered
     resolved_at        INTEGER,
     last_message_at    INTEGER NOT NULL,
+    sort_wait          INTEGER NOT NULL DEFAULT 9007199254740991, -- waiting_since, or "answered" last
     version            INTEGER NOT NULL DEFAULT 1,
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL
 );
 -- the inbox page: status, assignee, then priority and waiting time
 CREATE INDEX conversations_queue
-    ON conversations(account_id, status, assignee_id, priority DESC, waiting_since, id);
+    ON conversations(account_id, status, assignee_id, priority DESC, sort_wait, id);
+CREATE INDEX conversations_status
+    ON conversations(account_id, status, priority DESC, sort_wait, id);
 CREATE INDEX conversations_thread
     ON conversations(inbox_id, contact_id, visibility, external_thread_id, id);
 CREATE INDEX conversations_contact ON conversations(contact_id, id);
-CREATE INDEX conversations_unassigned
-    ON conversations(account_id, priority DESC, waiting_since, id)
-    WHERE assignee_id IS NULL AND status = 'open';
+CREATE INDEX conversations_snoozed ON conversations(snoozed_until) WHERE status = 'snoozed';
+
+-- the router's memory: when each agent last received work (round-robin order)
+CREATE TABLE agent_state (
+    user_id           INTEGER PRIMARY KEY REFERENCES users(id),
+    account_id        INTEGER NOT NULL,
+    last_assigned_at  INTEGER NOT NULL DEFAULT 0
+);
 
 CREATE TABLE conversation_labels (
     conversation_id INTEGER NOT NULL REFERENCES conversations(id),

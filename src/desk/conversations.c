@@ -1,0 +1,185 @@
+/*
+ * conversations.c - saving a conversation keeps its counters and events true.
+ *
+ * Every change of status or assignee goes through conv_save, which moves the
+ * maintained counters (all/unassigned/user x status) in the same transaction,
+ * so GET /conversations/counts never counts rows.
+ */
+#include "desk/desk.h"
+#include "desk/router.h"
+#include "desk/users.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const conv_statuses[] = {"open", "pending", "snoozed", "resolved", NULL};
+const char *const conv_priorities[] = {"low", "medium", "high", "critical", NULL};
+
+static int move_counters(dtx_t *t, int64_t account, const char *status, int64_t assignee,
+                         int64_t delta)
+{
+    const store_desk_ops_t *ops = dtx_ops(t);
+    char key[64];
+    int rc;
+    snprintf(key, sizeof key, "all:%s", status);
+    if ((rc = ops->counter_add(t->c, account, key, delta))) return rc;
+    if (assignee)
+        snprintf(key, sizeof key, "user:%lld:%s", (long long)assignee, status);
+    else
+        snprintf(key, sizeof key, "unassigned:%s", status);
+    return ops->counter_add(t->c, account, key, delta);
+}
+
+int conv_save(dtx_t *t, const conv_row_t *before, conv_row_t *cv, const char *event,
+              json_t *payload)
+{
+    const store_desk_ops_t *ops = dtx_ops(t);
+    int rc;
+    cv->updated_at = t->now;
+    if (!before) {
+        cv->created_at = t->now;
+        if ((rc = ops->conv_create(t->c, cv, &cv->id))) goto fail;
+        cv->version = 1;
+        rc = move_counters(t, cv->account_id, cv->status, cv->assignee_id, 1);
+    } else {
+        if ((rc = ops->conv_update(t->c, cv))) goto fail;
+        cv->version++;
+        if (strcmp(before->status, cv->status) != 0 || before->assignee_id != cv->assignee_id) {
+            if ((rc = move_counters(t, cv->account_id, before->status, before->assignee_id, -1)))
+                goto fail;
+            rc = move_counters(t, cv->account_id, cv->status, cv->assignee_id, 1);
+        }
+    }
+    if (rc) goto fail;
+    if (event) {
+        if (!payload) payload = json_object();
+        json_object_set_new(payload, "conversation", conv_to_json(cv));
+        return desk_event(t->c, t->app, t->by, event, "conversation", cv->id, payload);
+    }
+    return 0;
+fail:
+    json_decref(payload);
+    return rc;
+}
+
+int conv_assign(dtx_t *t, conv_row_t *cv, int64_t user_id, const char *reason)
+{
+    if (cv->assignee_id == user_id) return 0;
+    conv_row_t before = *cv;
+    cv->assignee_id = user_id;
+    const store_desk_ops_t *ops = dtx_ops(t);
+    int rc;
+    if (user_id) {
+        if ((rc = ops->agent_assigned(t->c, cv->account_id, user_id, t->now))) return rc;
+        /* Sticky routing remembers who served this customer last. */
+        contact_row_t ct;
+        if (ops->contact_get(t->c, cv->account_id, cv->contact_id, t->arena, &ct) == 0 &&
+            ct.last_agent_id != user_id) {
+            ct.last_agent_id = user_id;
+            ct.updated_at = t->now;
+            if ((rc = ops->contact_update(t->c, &ct))) return rc;
+        }
+    }
+    json_t *payload = json_pack("{s:I, s:I, s:s}", "from", (json_int_t)before.assignee_id, "to",
+                                (json_int_t)user_id, "reason", reason);
+    rc = conv_save(t, &before, cv, user_id ? "conversation.assigned" : "conversation.unassigned",
+                   payload);
+    if (rc) return rc;
+    /* The previous assignee has room for queued work now. */
+    if (before.assignee_id && !strcmp(before.status, "open"))
+        return router_drain(t, cv->account_id, before.assignee_id);
+    return 0;
+}
+
+int conv_release_user(dtx_t *t, int64_t account_id, int64_t user_id)
+{
+    const store_desk_ops_t *ops = dtx_ops(t);
+    for (;;) {
+        conv_row_t *rows;
+        int n, rc;
+        if ((rc = ops->conv_assigned_to(t->c, account_id, user_id, 100, t->arena, &rows, &n)))
+            return rc;
+        if (n == 0) return 0;
+        for (int i = 0; i < n; i++) {
+            conv_row_t before = rows[i];
+            rows[i].assignee_id = 0;
+            json_t *payload = json_pack("{s:I, s:I, s:s}", "from", (json_int_t)user_id, "to",
+                                        (json_int_t)0, "reason", "agent_removed");
+            if ((rc = conv_save(t, &before, &rows[i], "conversation.unassigned", payload)))
+                return rc;
+        }
+        /* Now that they are all back in the queue, route them to others. */
+        for (int i = 0; i < n; i++)
+            if ((rc = router_route(t, &rows[i]))) return rc;
+        if (n < 100) return 0;
+    }
+}
+
+static const char *iso_or_null(int64_t ms, char buf[32])
+{
+    if (!ms) return NULL;
+    clock_format_iso(ms, buf);
+    return buf;
+}
+
+json_t *conv_to_json(const conv_row_t *cv)
+{
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
+    json_t *o = json_pack(
+        "{s:I, s:I, s:I, s:s, s:s, s:s?, s:o, s:o, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?,"
+        " s:s?, s:I, s:s?}",
+        "id", (json_int_t)cv->id, "inbox_id", (json_int_t)cv->inbox_id, "contact_id",
+        (json_int_t)cv->contact_id, "status", cv->status, "priority",
+        conv_priorities[cv->priority & 3], "snoozed_until", iso_or_null(cv->snoozed_until, b1),
+        "assignee_id", cv->assignee_id ? json_integer(cv->assignee_id) : json_null(), "team_id",
+        cv->team_id ? json_integer(cv->team_id) : json_null(), "visibility", cv->visibility,
+        "external_thread_id", cv->external_thread_id ? cv->external_thread_id : "", "subject",
+        cv->subject ? cv->subject : "", "opened_at", iso_or_null(cv->opened_at, b2),
+        "first_reply_at", iso_or_null(cv->first_reply_at, b3), "waiting_since",
+        iso_or_null(cv->waiting_since, b4), "resolved_at", iso_or_null(cv->resolved_at, b5),
+        "last_message_at", iso_or_null(cv->last_message_at, b6), "version", (json_int_t)cv->version,
+        "updated_at", iso_or_null(cv->updated_at, b7));
+    return o;
+}
+
+json_t *message_to_json(const message_row_t *m)
+{
+    char at[32];
+    clock_format_iso(m->created_at, at);
+    json_t *att = json_loads(m->attachments ? m->attachments : "[]", 0, NULL);
+    json_t *men = json_loads(m->mentions ? m->mentions : "[]", 0, NULL);
+    json_t *an = json_loads(m->analysis ? m->analysis : "{}", 0, NULL);
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:{s:s, s:I}, s:s, s:s?, s:o, s:o, s:o, s:s?,"
+                     " s:s}",
+                     "id", (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,
+                     "direction", m->direction, "kind", m->kind, "visibility", m->visibility,
+                     "author", "kind", m->author_kind, "id", (json_int_t)m->author_id, "body",
+                     m->body, "external_id", m->external_id, "attachments",
+                     att ? att : json_array(), "mentions", men ? men : json_array(), "analysis",
+                     an ? an : json_object(), "delivery_status", m->delivery_status, "created_at",
+                     at);
+}
+
+typedef struct {
+    app_t *app;
+    const actor_t *by;
+    int (*fn)(dtx_t *t, void *ctx);
+    void *ctx;
+} write_ctx_t;
+
+static int write_tx(store_conn_t *c, void *p)
+{
+    write_ctx_t *w = p;
+    arena_t a;
+    arena_init(&a, 0);
+    dtx_t t = {.app = w->app, .c = c, .by = w->by, .now = app_now(w->app), .arena = &a};
+    int rc = w->fn(&t, w->ctx);
+    arena_free(&a);
+    return rc;
+}
+
+int desk_write(app_t *app, const actor_t *by, int (*fn)(dtx_t *t, void *ctx), void *ctx)
+{
+    write_ctx_t w = {.app = app, .by = by, .fn = fn, .ctx = ctx};
+    return app->store->ops->write(app->store, write_tx, &w);
+}
