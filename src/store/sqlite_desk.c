@@ -570,7 +570,7 @@ static int message_create(store_conn_t *c, const message_row_t *in, int64_t *id)
                       " visibility, author_kind, author_id, body, external_id, attachments,"
                       " mentions, analysis, delivery_status, created_at)"
                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      "iiissssisssssssi", in->account_id, in->conversation_id, in->inbox_id,
+                      "iiissssissssssi", in->account_id, in->conversation_id, in->inbox_id,
                       in->direction, in->kind, in->visibility, in->author_kind, in->author_id,
                       in->body, in->external_id, in->attachments ? in->attachments : "[]",
                       in->mentions ? in->mentions : "[]", in->analysis ? in->analysis : "{}",

@@ -3,7 +3,9 @@
  */
 #include "store/sqlite_internal.h"
 
+#include <assert.h>
 #include <stdarg.h>
+#include <string.h>
 
 /* Binds arguments by a format: 'i' int64_t, 's' const char * (NULL binds NULL),
  * 'z' int64_t where 0 binds NULL. */
@@ -11,6 +13,8 @@ sqlite3_stmt *sq__q(store_conn_t *c, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *st = sq__prep(c, sql);
     if (!st) return NULL;
+    /* A format that does not match the statement is a programming error. */
+    assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     va_list ap;
     va_start(ap, fmt);
     for (int i = 0; fmt[i]; i++) {

@@ -146,19 +146,23 @@ class Server:
             return f.read()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        if not self.proc:
+            return
+        if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc = None
                 raise AssertionError("parley serve did not stop on SIGTERM")
-            log = self.read_log()
-            if "Sanitizer" in log or "runtime error" in log:
-                raise AssertionError("sanitizer report in the server log:\n" + log[-4000:])
-            if self.proc.returncode != 0:
-                raise AssertionError(f"parley serve exited {self.proc.returncode}:\n" + log[-3000:])
+        code = self.proc.returncode
         self.proc = None
+        log = self.read_log()
+        if "Sanitizer" in log or "runtime error" in log:
+            raise AssertionError("sanitizer report in the server log:\n" + log[-6000:])
+        if code != 0:
+            raise AssertionError(f"parley serve exited {code}:\n" + log[-4000:])
 
     def client(self, **kw):
         return Client(self, **kw)
