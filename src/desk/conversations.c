@@ -56,6 +56,7 @@ int conv_save(dtx_t *t, const conv_row_t *before, conv_row_t *cv, const char *ev
         json_object_set_new(payload, "conversation", conv_to_json(cv));
         return desk_event(t->c, t->app, t->by, event, "conversation", cv->id, payload);
     }
+    json_decref(payload);
     return 0;
 fail:
     json_decref(payload);

@@ -1,0 +1,312 @@
+/*
+ * test_assign.c - the router's policies (fairness over 10,000 assignments,
+ * capacity, availability, stickiness) and, against a real database, the queue
+ * drain order and the maintained counters matching a recount after a random
+ * mix of operations.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/crypto.h"
+#include "desk/actions.h"
+#include "desk/analyze.h"
+#include "desk/inboxes.h"
+#include "desk/ingest.h"
+#include "desk/router.h"
+#include "desk/users.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static agent_row_t agent(int64_t id, const char *av, int64_t load, int64_t cap, int64_t last)
+{
+    return (agent_row_t){
+        .user_id = id, .availability = av, .load = load, .capacity = cap, .last_assigned_at = last};
+}
+
+static void test_round_robin_is_fair(void **state)
+{
+    agent_row_t a[10];
+    int got[10] = {0};
+    for (int i = 0; i < 10; i++) a[i] = agent(i + 1, "online", 0, 1000000, 0);
+    for (int round = 1; round <= 10000; round++) {
+        int64_t pick = router_pick(POLICY_ROUND_ROBIN, a, 10, 0);
+        assert_true(pick >= 1 && pick <= 10);
+        got[pick - 1]++;
+        a[pick - 1].last_assigned_at = round;
+        a[pick - 1].load++;
+    }
+    for (int i = 0; i < 10; i++) assert_int_equal(got[i], 1000);
+}
+
+static void test_least_loaded_balances(void **state)
+{
+    agent_row_t a[5];
+    int64_t loads[5] = {7, 0, 3, 3, 1};
+    for (int i = 0; i < 5; i++) a[i] = agent(i + 1, "online", loads[i], 1000000, 0);
+    for (int round = 1; round <= 10000; round++) {
+        int64_t pick = router_pick(POLICY_LEAST_LOADED, a, 5, 0);
+        a[pick - 1].load++;
+        a[pick - 1].last_assigned_at = round;
+        /* customers finish at random: a random agent with work resolves one */
+        int r = rand() % 5;
+        if (a[r].load > 0 && round % 2) a[r].load--;
+        int64_t min = a[0].load, max = a[0].load;
+        for (int i = 1; i < 5; i++) {
+            if (a[i].load < min) min = a[i].load;
+            if (a[i].load > max) max = a[i].load;
+        }
+        if (round > 100) assert_true(max - min <= 2);
+    }
+}
+
+static void test_capacity_and_availability(void **state)
+{
+    agent_row_t a[4] = {agent(1, "online", 3, 3, 0), agent(2, "away", 0, 9, 0),
+                        agent(3, "offline", 0, 9, 0), agent(4, "online", 1, 2, 50)};
+    assert_int_equal(router_pick(POLICY_ROUND_ROBIN, a, 4, 0), 4);
+    a[3].load = 2; /* full */
+    assert_int_equal(router_pick(POLICY_ROUND_ROBIN, a, 4, 0), 0);
+    assert_int_equal(router_pick(POLICY_LEAST_LOADED, a, 4, 0), 0);
+    assert_int_equal(router_pick(POLICY_MANUAL, a, 4, 0), 0);
+    assert_int_equal(router_pick(POLICY_ROUND_ROBIN, a, 0, 0), 0);
+}
+
+static void test_sticky(void **state)
+{
+    agent_row_t a[3] = {agent(1, "online", 0, 5, 0), agent(2, "online", 4, 5, 99),
+                        agent(3, "online", 5, 5, 0)};
+    /* the agent who served the customer last wins while eligible ... */
+    assert_int_equal(router_pick(POLICY_LEAST_LOADED, a, 3, 2), 2);
+    /* ... but not when full or away: the policy decides */
+    assert_int_equal(router_pick(POLICY_LEAST_LOADED, a, 3, 3), 1);
+    a[1].availability = "away";
+    assert_int_equal(router_pick(POLICY_ROUND_ROBIN, a, 3, 2), 1);
+    assert_int_equal(router_pick(POLICY_ROUND_ROBIN, a, 3, 77), 1);
+}
+
+/* ---- against a real store ------------------------------------------------ */
+
+static char dbpath[64];
+static app_t app;
+static config_t cfg;
+static inbox_row_t inbox;
+static int64_t users[3];
+
+static int setup_db(void **state)
+{
+    snprintf(dbpath, sizeof dbpath, "/tmp/parley-assign-%d.db", getpid());
+    unlink(dbpath);
+    crypto_init();
+    crypto_password_light(true);
+    config_defaults(&cfg);
+    free(cfg.db);
+    cfg.db = strdup(dbpath);
+    parley_err_t err = {0};
+    assert_int_equal(store_open_sqlite(dbpath, &app.store, &err), 0);
+    app.cfg = &cfg;
+    app.clock.fixed_ms = 1800000000000;
+    assert_int_equal(crypto_key_from_hex("00112233445566778899aabbccddeeff00112233445566778899aa"
+                                         "bbccddeeff",
+                                         app.key),
+                     0);
+    app.analyzer = analyzer_new(&err);
+    assert_non_null(app.analyzer);
+    char gen[40];
+    int64_t account;
+    assert_int_equal(
+        account_bootstrap(&app, "Acme", "boss@acme.test", "boss-password-1", gen, &account, &err),
+        0);
+    actor_t by = {.account_id = account, .kind = "cli", .user_id = 1};
+    json_t *off = json_pack("{s:s}", "availability", "offline");
+    assert_int_equal(user_update(&app, &by, 1, off, &err), 0);
+    json_decref(off);
+    for (int i = 0; i < 3; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "agent%d@acme.test", i);
+        user_new_t u = {
+            .email = email, .role = "agent", .password = "agent-password-1", .capacity = 2};
+        assert_int_equal(user_create(&app, &by, account, &u, gen, &users[i], &err), 0);
+    }
+    json_t *body =
+        json_pack("{s:s, s:s, s:{s:s}, s:s}", "name", "API", "channel", "api", "settings",
+                  "hmac_secret", "secret-secret-secret", "policy", "round_robin");
+    int64_t id;
+    assert_int_equal(inbox_create(&app, &by, body, &id, &err), 0);
+    json_decref(body);
+    arena_t a;
+    arena_init(&a, 0);
+    assert_int_equal(
+        app.store->ops->desk->inbox_get(app.store->ops->reader(app.store), account, id, &a, &inbox),
+        0);
+    /* the row must outlive the arena */
+    static char name[16], channel[16], policy[16];
+    snprintf(name, sizeof name, "%s", inbox.name);
+    snprintf(channel, sizeof channel, "%s", inbox.channel);
+    snprintf(policy, sizeof policy, "%s", inbox.policy);
+    inbox.name = name;
+    inbox.channel = channel;
+    inbox.policy = policy;
+    inbox.settings = NULL;
+    inbox.hours = NULL;
+    arena_free(&a);
+    return 0;
+}
+
+static int teardown_db(void **state)
+{
+    analyzer_free(app.analyzer);
+    store_close(app.store);
+    config_free(&cfg);
+    char p[80];
+    unlink(dbpath);
+    snprintf(p, sizeof p, "%s-wal", dbpath);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", dbpath);
+    unlink(p);
+    return 0;
+}
+
+static int64_t ingest(const char *ext, const char *author, const char *body)
+{
+    ch_item_t it = {.kind = CH_ITEM_MESSAGE, .external_id = ext, .body = body};
+    it.author.external_id = author;
+    it.author.followers = -1;
+    ingest_result_t res;
+    parley_err_t err = {0};
+    assert_int_equal(desk_ingest(&app, &inbox, &it, &res, &err), 0);
+    app.clock.fixed_ms += 1000;
+    return res.conversation_id;
+}
+
+static void set_online(int i, const char *av)
+{
+    actor_t by = {
+        .account_id = inbox.account_id, .kind = "user", .id = users[i], .user_id = users[i]};
+    json_t *p = json_pack("{s:s}", "availability", av);
+    parley_err_t err = {0};
+    assert_int_equal(user_update(&app, &by, users[i], p, &err), 0);
+    json_decref(p);
+}
+
+static int64_t assignee_of(int64_t conv)
+{
+    arena_t a;
+    arena_init(&a, 0);
+    conv_row_t cv;
+    assert_int_equal(app.store->ops->desk->conv_get(app.store->ops->reader(app.store),
+                                                    inbox.account_id, conv, &a, &cv),
+                     0);
+    arena_free(&a);
+    return cv.assignee_id;
+}
+
+static void test_queue_drains_by_priority_then_age(void **state)
+{
+    /* nobody online: everything queues */
+    int64_t old_low = ingest("q1", "u1", "a question about my plan?");
+    int64_t urgent = ingest("q2", "u2", "I will sue you, my lawyer is calling, this is a scam!");
+    int64_t newer_low = ingest("q3", "u3", "another small question?");
+    assert_int_equal(assignee_of(old_low), 0);
+    /* agent 0 comes online with capacity 2: the urgent one first, then the oldest */
+    set_online(0, "online");
+    assert_int_equal(assignee_of(urgent), users[0]);
+    assert_int_equal(assignee_of(old_low), users[0]);
+    assert_int_equal(assignee_of(newer_low), 0);
+    set_online(1, "online");
+    assert_int_equal(assignee_of(newer_low), users[1]);
+}
+
+/* The counters must equal a recount of the rows after any mix of changes. */
+static void test_counters_match_recount(void **state)
+{
+    set_online(2, "online");
+    srand(7);
+    actor_t sup = {.account_id = inbox.account_id, .kind = "user", .id = 1, .user_id = 1};
+    parley_err_t err = {0};
+    int64_t convs[40];
+    int n = 0;
+    for (int step = 0; step < 300; step++) {
+        int op = rand() % 5;
+        if (op == 0 || n == 0) {
+            char ext[32], who[32];
+            snprintf(ext, sizeof ext, "c%d", step);
+            snprintf(who, sizeof who, "cust%d", rand() % 30);
+            int64_t c = ingest(ext, who, "hello, any news on my order?");
+            if (n < 40) convs[n++] = c;
+        } else {
+            int64_t c = convs[rand() % n];
+            const char *statuses[] = {"open", "pending", "resolved"};
+            json_t *p;
+            if (op == 1) {
+                p = json_pack("{s:s}", "status", statuses[rand() % 3]);
+                desk_update_conversation(&app, &sup, c, p, &err);
+                json_decref(p);
+            } else if (op == 2) {
+                desk_assign(&app, &sup, ROLE_SUPERVISOR, c, rand() % 2 ? users[rand() % 3] : 0,
+                            &err);
+            } else if (op == 3) {
+                set_online(rand() % 3, rand() % 2 ? "online" : "away");
+            } else {
+                char ext[32];
+                snprintf(ext, sizeof ext, "again%d", step);
+                ingest(ext, "cust1", "me again");
+            }
+        }
+        app.clock.fixed_ms += 500;
+    }
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    const char *sql =
+        "SELECT k.key, k.value, (SELECT count(*) FROM conversations c WHERE c.status ="
+        "   substr(k.key, length(rtrim(k.key, 'abcdefghijklmnopqrstuvwxyz')) + 1)"
+        "   AND CASE WHEN k.key LIKE 'all:%' THEN 1"
+        "            WHEN k.key LIKE 'unassigned:%' THEN c.assignee_id IS NULL"
+        "            ELSE c.assignee_id = CAST(substr(k.key, 6) AS INTEGER) END)"
+        " FROM counters k";
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        if (sqlite3_column_int64(st, 1) != sqlite3_column_int64(st, 2))
+            fail_msg("counter %s is %lld, recount %lld", sqlite3_column_text(st, 0),
+                     (long long)sqlite3_column_int64(st, 1),
+                     (long long)sqlite3_column_int64(st, 2));
+    }
+    sqlite3_finalize(st);
+    /* every non-empty group has a counter */
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM (SELECT status FROM conversations"
+                                        " GROUP BY status) s WHERE NOT EXISTS (SELECT 1 FROM"
+                                        " counters WHERE key = 'all:' || s.status)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_true(rows > 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest pure[] = {
+        cmocka_unit_test(test_round_robin_is_fair),
+        cmocka_unit_test(test_least_loaded_balances),
+        cmocka_unit_test(test_capacity_and_availability),
+        cmocka_unit_test(test_sticky),
+    };
+    const struct CMUnitTest db[] = {
+        cmocka_unit_test(test_queue_drains_by_priority_then_age),
+        cmocka_unit_test(test_counters_match_recount),
+    };
+    int rc = cmocka_run_group_tests(pure, NULL, NULL);
+    return rc | cmocka_run_group_tests(db, setup_db, teardown_db);
+}
