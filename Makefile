@@ -32,11 +32,17 @@ run: build
 	         "with the password $$(sed -n 2p var/initial-admin-password)"; fi
 	@$(BUILD)/parley serve --db var/parley.db
 
-check: deps
+check: deps node_modules/.package-lock.json
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DPARLEY_SANITIZE=ON -DPARLEY_FUZZ=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# playwright-core (and the console's npm packages) for the browser tests; again
+# only when package-lock.json changes. The console itself builds without npm.
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error >/dev/null; \
+	else echo "npm is missing: the browser tests will not run" >&2; fi
 
 bench: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null

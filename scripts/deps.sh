@@ -8,8 +8,9 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
-  libcurl4-openssl-dev libssl-dev libutf8proc-dev libcmocka-dev
+  libcurl4-openssl-dev libssl-dev libutf8proc-dev libcmocka-dev libgmime-3.0-dev
   wrk curl python3 tzdata
+  chromium
 )
 
 missing=()

@@ -19,6 +19,9 @@ static void usage(FILE *out)
                  "  token      create an API token\n"
                  "  audit      verify the tamper-evident event log\n"
                  "  sentiment  score texts on stdin with VADER, one JSON line each\n"
+                 "  export     a report as CSV (summary, agents, conversations, ...)\n"
+                 "  reports    verify or rebuild the report rollups from the event log\n"
+                 "  mail-in    store one e-mail from stdin in an e-mail inbox (for an MTA)\n"
                  "  version    print the version\n\n"
                  "`parley COMMAND --help` explains each command.\n");
 }
@@ -48,6 +51,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "token")) return cli_token(argc - 1, argv + 1);
     if (!strcmp(cmd, "audit")) return cli_audit(argc - 1, argv + 1);
     if (!strcmp(cmd, "sentiment")) return cli_sentiment(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export")) return cli_export(argc - 1, argv + 1);
+    if (!strcmp(cmd, "reports")) return cli_reports(argc - 1, argv + 1);
+    if (!strcmp(cmd, "mail-in")) return cli_mailin(argc - 1, argv + 1);
     fprintf(stderr, "parley: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

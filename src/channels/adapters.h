@@ -16,5 +16,7 @@ extern const channel_ops_t channel_twilio_sms; /* SMS/MMS through Twilio */
 extern const channel_ops_t channel_telegram;   /* Telegram Bot API */
 extern const channel_ops_t channel_x;          /* X Account Activity API */
 extern const channel_ops_t channel_api;        /* Parley's own signed API channel */
+extern const channel_ops_t channel_email;      /* e-mail: MIME in (parley mail-in), SMTP out */
+extern const channel_ops_t channel_web;        /* website chat widget (channels/web.h) */
 
 #endif

@@ -69,6 +69,11 @@ typedef struct {
     const char *receipt_for;    /* CH_ITEM_RECEIPT: the platform id of our outbound message;
                                    NULL with receipt_watermark_ms for watermark receipts */
     int64_t receipt_watermark_ms;
+    /* E-mail only (NULL elsewhere): the decoded Subject, and what the receiving
+     * MTA recorded of the sender's authentication, e.g. "spf=pass dkim=pass
+     * dmarc=fail" (Authentication-Results / Received-SPF). */
+    const char *subject;
+    const char *auth_results;
 } ch_item_t;
 
 #define CH_MAX_ITEMS 64
@@ -87,6 +92,7 @@ typedef struct {
     bool is_public;
     const char *body;
     const char *attachment_url; /* optional */
+    const char *subject;        /* e-mail: the conversation's subject ("Re: " is added) */
 } ch_outbound_t;
 
 #define CH_MAX_HEADERS 8

@@ -7,8 +7,9 @@
 #include "channels/channel.h"
 
 static const channel_ops_t *const adapters[] = {
-    &channel_messenger, &channel_instagram, &channel_whatsapp, &channel_twilio_sms,
-    &channel_telegram,  &channel_x,         &channel_api,
+    &channel_messenger,  &channel_instagram, &channel_whatsapp,
+    &channel_twilio_sms, &channel_telegram,  &channel_x,
+    &channel_api,        &channel_email,     &channel_web,
 };
 
 const channel_ops_t *channel_find(const char *name)

@@ -11,6 +11,10 @@ int cli_user(int argc, char **argv);
 int cli_token(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_sentiment(int argc, char **argv);
+int cli_export(int argc, char **argv);  /* export.c: a report as CSV */
+int cli_reports(int argc, char **argv); /* export.c: reports verify | rebuild */
+/* `parley mail-in` answers an MTA: sysexits(3) codes, not the 0/1/2 above. */
+int cli_mailin(int argc, char **argv);
 
 /* Reads a password from stdin when it is not a terminal; NULL otherwise or
  * when stdin is empty. The result is heap memory. */

@@ -9,9 +9,12 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "desk/analyze.h"
+#include "desk/delivery.h"
 #include "desk/scheduler.h"
+#include "desk/webhooks.h"
 #include "http/server.h"
 
+#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +56,7 @@ int cli_serve(int argc, char **argv)
     int status = 1;
     store_t *store = NULL;
     server_t *srv = NULL;
+    webhooks_t *hooks = NULL; /* outbound webhooks worker */
     app_t app = {0};
     if (config_load(&cfg, n, rest, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
@@ -98,7 +102,10 @@ int cli_serve(int argc, char **argv)
         goto done;
     }
     app.started_ms = app_now(&app);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     app.scheduler = scheduler_start(&app);
+    app.delivery = delivery_start(&app);
+    hooks = webhooks_start(&app);
     if (server_start(&app, &srv, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
         goto done;
@@ -119,6 +126,9 @@ int cli_serve(int argc, char **argv)
 done:
     server_stop(srv);
     scheduler_stop(app.scheduler);
+    delivery_stop(app.delivery);
+    webhooks_stop(hooks);
+    curl_global_cleanup();
     analyzer_free(app.analyzer);
     store_close(store);
     config_free(&cfg);

@@ -27,7 +27,8 @@ static const setting_t settings[] = {
     {"db", T_STR, S(db), "var/parley.db", 0, 0, false, "SQLite database file"},
     {"listen", T_STR, S(listen), "127.0.0.1", 0, 0, false, "address to listen on"},
     {"port", T_INT, S(port), "8080", 0, 65535, false, "TCP port (0 picks a free one)"},
-    {"threads", T_INT, S(threads), "0", 0, 256, false, "HTTP worker threads (0 = one per core)"},
+    {"threads", T_INT, S(threads), "0", 0, 256, false,
+     "HTTP worker threads (0 = 8 per core: a request waiting for its group commit holds one)"},
     {"max-body", T_INT, S(max_body), "1048576", 1024, 1 << 30, false,
      "largest request body, bytes"},
     {"max-json-depth", T_INT, S(max_json_depth), "32", 2, 512, false, "deepest JSON nesting"},
@@ -55,6 +56,8 @@ static const setting_t settings[] = {
      "key that encrypts stored channel credentials (hex, 64 chars)"},
     {"pwhash-light", T_BOOL, S(pwhash_light), "false", 0, 0, false,
      "cheapest password hashing (tests only, never in production)"},
+    {"webhook-backoff-ms", T_INT, S(webhook_backoff_ms), "1000", 1, 3600000, false,
+     "first outbound webhook retry wait, ms (then x4: 1 s, 4 s, 16 s, 64 s, 256 s, dead)"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -36,6 +36,7 @@ typedef struct {
     char *public_url;  /* https://... makes cookies Secure */
     char *secret_key;  /* encrypts stored channel credentials */
     bool pwhash_light; /* tests only: cheapest argon2id */
+    int64_t webhook_backoff_ms; /* first outbound webhook retry wait; x4 each time */
 } config_t;
 
 /* Fills cfg with defaults. */

@@ -3,8 +3,10 @@
  */
 #include "desk/actions.h"
 
+#include "desk/delivery.h"
 #include "desk/router.h"
 #include "desk/scheduler.h"
+#include "desk/sla.h"
 #include "desk/users.h"
 
 #include <ctype.h>
@@ -109,6 +111,7 @@ static int post_tx(dtx_t *t, void *p)
         cv.waiting_since = 0;
         cv.last_message_at = t->now;
         if ((rc = conv_save(t, &before, &cv, NULL, NULL))) goto done;
+        if ((rc = sla_on_reply(t, &cv))) goto done; /* a human reply meets response clocks */
         if ((rc = ops->outbox_create(t->c, cv.account_id, m.id, cv.inbox_id, t->now, NULL)))
             goto done;
     }
@@ -167,6 +170,7 @@ int desk_post_message(app_t *app, const actor_t *by, int64_t conversation_id, co
     err->code = 0;
     int rc = desk_write(app, by, post_tx, &x);
     if (rc && !err->code) parley_errf(err, rc, "", "the message could not be stored");
+    if (!rc && !in->note) delivery_poke(app->delivery);
     return rc;
 }
 
@@ -252,7 +256,7 @@ static int update_tx(dtx_t *t, void *p)
     json_array_foreach(added, i, name)
     {
         int64_t lid;
-        char ptr[32];
+        char ptr[48];
         snprintf(ptr, sizeof ptr, "/labels_add/%zu", i);
         if ((rc = label_id_of(t, name, &lid, x->err, ptr))) return rc;
         if ((rc = ops->conv_label_add(t->c, cv.account_id, cv.id, lid))) return rc;
@@ -260,7 +264,7 @@ static int update_tx(dtx_t *t, void *p)
     json_array_foreach(removed, i, name)
     {
         int64_t lid;
-        char ptr[32];
+        char ptr[48];
         snprintf(ptr, sizeof ptr, "/labels_remove/%zu", i);
         if ((rc = label_id_of(t, name, &lid, x->err, ptr))) return rc;
         if ((rc = ops->conv_label_remove(t->c, cv.id, lid))) return rc;
@@ -324,9 +328,9 @@ static int assign_tx(dtx_t *t, void *p)
 }
 
 int desk_assign(app_t *app, const actor_t *by, role_t role, int64_t conversation_id,
-                int64_t user_id, parley_err_t *err)
+                int64_t user_id, bool takeover, parley_err_t *err)
 {
-    json_t *patch = json_object();
+    json_t *patch = json_pack("{s:b}", "takeover", takeover);
     change_ctx_t x = {
         .id = conversation_id, .patch = patch, .err = err, .role = role, .user_id = user_id};
     err->code = 0;

@@ -39,7 +39,7 @@ int desk_update_conversation(app_t *app, const actor_t *by, int64_t conversation
 /* Assigns to user_id (0 = back to the queue). Agents may only take or release
  * work for themselves; supervisors assign anyone active in the account. */
 int desk_assign(app_t *app, const actor_t *by, role_t role, int64_t conversation_id,
-                int64_t user_id, parley_err_t *err);
+                int64_t user_id, bool takeover, parley_err_t *err);
 
 /* Records that by is viewing / typing in / has left a conversation. */
 int desk_presence(app_t *app, const actor_t *by, int64_t conversation_id, const char *state,

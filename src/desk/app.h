@@ -24,6 +24,7 @@ typedef struct {
     int64_t started_ms;
     uint8_t key[32];             /* seals stored channel credentials (app_load_key) */
     struct scheduler *scheduler; /* desk/scheduler.h: snoozes and deadlines; may be NULL */
+    struct delivery *delivery;   /* desk/delivery.h: the outbox worker; may be NULL */
 } app_t;
 
 /* Loads the credentials key: the secret-key setting (64 hex characters), else

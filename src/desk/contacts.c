@@ -147,7 +147,7 @@ int contact_merge(app_t *app, const actor_t *by, int64_t into, int64_t from, par
     return rc;
 }
 
-char *fts_query_from(arena_t *a, const char *text)
+char *fts_query_from(arena_t *a, const char *text, bool prefix)
 {
     buf_t b;
     buf_init(&b, 4096);
@@ -163,7 +163,7 @@ char *fts_query_from(arena_t *a, const char *text)
         for (const char *q = s; q < p; q++)
             if (*q != '"') buf_putc(&b, *q);
         buf_putc(&b, '"');
-        if (!*p) buf_putc(&b, '*'); /* the word being typed matches as a prefix */
+        if (!*p && prefix) buf_putc(&b, '*'); /* the word being typed matches as a prefix */
     }
     char *out = terms && !b.overflow ? arena_strdup(a, buf_cstr(&b)) : NULL;
     buf_free(&b);

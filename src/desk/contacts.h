@@ -14,9 +14,11 @@ int contact_update(app_t *app, const actor_t *by, int64_t id, json_t *patch, par
 /* Moves every identity, conversation and message of `from` to `into`; `from`
  * is marked merged. One transaction, one contact.merged event. */
 int contact_merge(app_t *app, const actor_t *by, int64_t into, int64_t from, parley_err_t *err);
-/* Turns free text into a safe FTS5 query (quoted terms, last one a prefix);
- * NULL when nothing searchable remains. */
-char *fts_query_from(arena_t *a, const char *text);
+/* Turns free text into a safe FTS5 query of quoted terms (the last one a
+ * prefix when `prefix`: names are searched as they are typed; message search
+ * is not, since expanding a prefix over millions of bodies costs more than the
+ * 50 ms budget); NULL when nothing searchable remains. */
+char *fts_query_from(arena_t *a, const char *text, bool prefix);
 json_t *contact_to_json(const contact_row_t *c, const identity_row_t *ids, int n_ids);
 
 #endif

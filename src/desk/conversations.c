@@ -7,9 +7,13 @@
  */
 #include "desk/desk.h"
 #include "desk/router.h"
+#include "desk/sla.h"
 #include "desk/users.h"
 
+#include "text/pii.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const conv_statuses[] = {"open", "pending", "snoozed", "resolved", NULL};
@@ -50,10 +54,13 @@ int conv_save(dtx_t *t, const conv_row_t *before, conv_row_t *cv, const char *ev
             rc = move_counters(t, cv->account_id, cv->status, cv->assignee_id, 1);
         }
     }
+    if (!rc) rc = sla_on_status(t, before, cv); /* SLA clocks move with the conversation */
     if (rc) goto fail;
     if (event) {
         if (!payload) payload = json_object();
-        json_object_set_new(payload, "conversation", conv_to_json(cv));
+        json_t *conv = conv_to_json(cv);
+        json_object_set_new(conv, "sla", sla_conv_json(t->app, t->c, cv)); /* as of this change */
+        json_object_set_new(payload, "conversation", conv);
         return desk_event(t->c, t->app, t->by, event, "conversation", cv->id, payload);
     }
     json_decref(payload);
@@ -140,6 +147,7 @@ json_t *conv_to_json(const conv_row_t *cv)
         iso_or_null(cv->waiting_since, b4), "resolved_at", iso_or_null(cv->resolved_at, b5),
         "last_message_at", iso_or_null(cv->last_message_at, b6), "version", (json_int_t)cv->version,
         "updated_at", iso_or_null(cv->updated_at, b7));
+    json_object_set_new(o, "sla", sla_conv_json_current(cv)); /* next deadline and state */
     return o;
 }
 
@@ -159,6 +167,37 @@ json_t *message_to_json(const message_row_t *m)
                      att ? att : json_array(), "mentions", men ? men : json_array(), "analysis",
                      an ? an : json_object(), "delivery_status", m->delivery_status, "created_at",
                      at);
+}
+
+json_t *message_to_json_for(const message_row_t *m, bool may_see_pii)
+{
+    json_t *o = message_to_json(m);
+    if (may_see_pii || strcmp(m->visibility, "public") != 0 || strcmp(m->direction, "in") != 0)
+        return o;
+    json_t *pii = json_object_get(json_object_get(o, "analysis"), "pii");
+    size_t n = json_array_size(pii);
+    if (n == 0) return o;
+    pii_span_t spans[32];
+    size_t k = 0, len = strlen(m->body);
+    for (size_t i = 0; i < n && k < 32; i++) {
+        json_t *sp = json_array_get(pii, i);
+        json_int_t start = json_integer_value(json_object_get(sp, "start"));
+        json_int_t end = json_integer_value(json_object_get(sp, "end"));
+        if (start < 0 || end <= start || (size_t)end > len) continue;
+        spans[k++] = (pii_span_t){.kind = PII_CARD, .start = (uint32_t)start, .end = (uint32_t)end};
+        /* the kind only shapes the mask's hint; keep the real one */
+        const char *kind = json_string_value(json_object_get(sp, "kind"));
+        for (int t = 0; t < 6; t++)
+            if (kind && !strcmp(kind, pii_kind_name((pii_kind_t)t))) spans[k - 1].kind = (pii_kind_t)t;
+    }
+    size_t need = pii_redact(m->body, len, spans, k, NULL, 0);
+    char *buf = malloc(need + 1);
+    pii_redact(m->body, len, spans, k, buf, need + 1);
+    json_object_set_new(o, "body", json_string(buf));
+    json_object_set_new(o, "redacted", json_true());
+    json_object_set_new(json_object_get(o, "analysis"), "pii", json_array());
+    free(buf);
+    return o;
 }
 
 typedef struct {

@@ -43,6 +43,10 @@ int conv_release_user(dtx_t *t, int64_t account_id, int64_t user_id);
 
 json_t *conv_to_json(const conv_row_t *cv);
 json_t *message_to_json(const message_row_t *m);
+/* The same, for a reader who may not see sensitive data (analysts): a public
+ * customer message's card numbers, IBANs, e-mails, phones and ids are masked
+ * in "body" (and "redacted": true is set). */
+json_t *message_to_json_for(const message_row_t *m, bool may_see_pii);
 /* Runs fn(t, ctx) in one write transaction with a fresh arena. */
 int desk_write(app_t *app, const actor_t *by, int (*fn)(dtx_t *t, void *ctx), void *ctx);
 

@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "desk/router.h"
+#include "desk/sla.h"
 #include "desk/users.h"
 #include "store/store_catalog.h"
 
@@ -49,11 +50,13 @@ json_t *inbox_to_json(const app_t *app, const inbox_row_t *in)
     clock_format_iso(in->created_at, created);
     char hook[64];
     snprintf(hook, sizeof hook, "/webhooks/%lld", (long long)in->id);
-    return json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:o, s:I, s:s, s:s}", "id", (json_int_t)in->id,
-                     "name", in->name, "channel", in->channel, "settings", shown, "policy",
-                     in->policy, "sticky", in->sticky, "team_id",
-                     in->team_id ? json_integer(in->team_id) : json_null(), "reopen_days",
-                     (json_int_t)in->reopen_days, "webhook_path", hook, "created_at", created);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:b, s:o, s:I, s:s, s:s}", "id",
+                          (json_int_t)in->id, "name", in->name, "channel", in->channel, "settings",
+                          shown, "policy", in->policy, "sticky", in->sticky, "team_id",
+                          in->team_id ? json_integer(in->team_id) : json_null(), "reopen_days",
+                          (json_int_t)in->reopen_days, "webhook_path", hook, "created_at", created);
+    sla_inbox_json(app, in->id, o); /* business_hours_id, sla_policy_id */
+    return o;
 }
 
 /* Seals settings JSON into a blob allocated in a. */
@@ -71,8 +74,9 @@ static void seal(const app_t *app, json_t *settings, arena_t *a, const void **bl
 
 static int check_fields(json_t *body, bool creating, parley_err_t *err)
 {
-    static const char *const allowed[] = {"name",   "channel", "settings",    "policy",
-                                          "sticky", "team_id", "reopen_days", NULL};
+    static const char *const allowed[] = {
+        "name",    "channel",     "settings",          "policy",        "sticky",
+        "team_id", "reopen_days", "business_hours_id", "sla_policy_id", NULL};
     static const char *const policies[] = {"manual", "round_robin", "least_loaded", NULL};
     json_check_t c = {0};
     json_check_known(&c, body, allowed);
@@ -123,6 +127,7 @@ static int create_tx(dtx_t *t, void *p)
     int rc = team_ok(t, x->row.team_id, x->err);
     if (rc) return rc;
     if ((rc = dtx_ops(t)->inbox_create(t->c, &x->row, &x->id))) return rc;
+    if ((rc = sla_inbox_apply(t, x->id, x->body, x->err))) return rc;
     return desk_event(t->c, t->app, t->by, "inbox.created", "inbox", x->id,
                       json_pack("{s:s, s:s}", "name", x->row.name, "channel", x->row.channel));
 }
@@ -143,6 +148,7 @@ int inbox_create(app_t *app, const actor_t *by, json_t *body, int64_t *id, parle
     arena_t a;
     arena_init(&a, 0);
     inbox_ctx_t x = {.err = err,
+                     .body = body,
                      .row = {.account_id = by->account_id,
                              .channel = ch->name,
                              .policy = "round_robin",
@@ -189,6 +195,7 @@ static int update_tx(dtx_t *t, void *p)
     }
     row.updated_at = t->now;
     if ((rc = ops->inbox_update(t->c, &row))) return rc;
+    if (!x->deleting && (rc = sla_inbox_apply(t, x->id, x->body, x->err))) return rc;
     json_t *changes = x->deleting ? json_object() : json_deep_copy(x->body);
     if (json_object_get(changes, "settings"))
         json_object_set_new(changes, "settings", json_string("(changed)"));

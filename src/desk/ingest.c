@@ -5,6 +5,7 @@
 
 #include "desk/analyze.h"
 #include "desk/router.h"
+#include "desk/sla.h"
 #include "desk/users.h"
 
 #include <stdio.h>
@@ -175,6 +176,7 @@ static int ingest_tx(dtx_t *t, void *p)
                          json_pack("{s:o, s:I}", "message", message_to_json(&m), "inbox_id",
                                    (json_int_t)inbox->id))))
         return rc;
+    if ((rc = sla_on_inbound(t, &cv))) return rc; /* starts first/next response clocks */
     x->out->message_id = m.id;
     x->out->conversation_id = cv.id;
     x->out->contact_id = contact_id;

@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "desk/desk.h"
+#include "desk/rollups.h"
 #include "desk/router.h"
 
 #include <ctype.h>
@@ -50,7 +51,9 @@ int desk_event(store_conn_t *c, const app_t *app, const actor_t *by, const char 
         .subject_id = subject_id,
         .payload = payload,
     };
-    int rc = app->store->ops->event_append(c, &e, app_now(app), NULL);
+    int64_t at = app_now(app);
+    int rc = app->store->ops->event_append(c, &e, at, NULL);
+    if (!rc) rc = rollup_on_event(c, app, &e, at); /* reports move in the same transaction */
     json_decref(payload);
     return rc;
 }

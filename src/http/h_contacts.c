@@ -24,7 +24,7 @@ static void h_list(req_t *r)
     int n;
     json_t *next = json_null();
     if (qtext) {
-        char *fq = fts_query_from(&r->arena, qtext);
+        char *fq = fts_query_from(&r->arena, qtext, true);
         n = 0;
         if (fq &&
             ops->contact_search(c, r->auth.actor.account_id, fq, limit, &r->arena, &rows, &n)) {
@@ -146,7 +146,8 @@ static void h_search(req_t *r)
                      "limit must be an integer from 1 to 100", e);
         return;
     }
-    char *fq = fts_query_from(&r->arena, qtext);
+    char *fq = fts_query_from(&r->arena, qtext, false);
+    char *fq_names = fts_query_from(&r->arena, qtext, true);
     store_t *st = r->app->store;
     store_conn_t *c = st->ops->reader(st);
     const store_desk_ops_t *ops = st->ops->desk;
@@ -169,7 +170,7 @@ static void h_search(req_t *r)
                                             hits[i].snippet, "rank", -hits[i].rank));
         contact_row_t *rows;
         int nc = 0;
-        ops->contact_search(c, r->auth.actor.account_id, fq, 10, &r->arena, &rows, &nc);
+        ops->contact_search(c, r->auth.actor.account_id, fq_names, 10, &r->arena, &rows, &nc);
         for (int i = 0; i < nc; i++)
             json_array_append_new(contacts, contact_to_json(&rows[i], NULL, 0));
     }

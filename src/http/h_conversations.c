@@ -207,7 +207,8 @@ static void h_get(req_t *r)
     int nm = 0;
     ops->message_timeline(c, cv.contact_id, 200, &r->arena, &msgs, &nm);
     json_t *tj = json_array();
-    for (int i = 0; i < nm; i++) json_array_append_new(tj, message_to_json(&msgs[i]));
+    bool see = r->auth.role >= ROLE_AGENT;
+    for (int i = 0; i < nm; i++) json_array_append_new(tj, message_to_json_for(&msgs[i], see));
     json_object_set_new(out, "timeline", tj);
     http_reply_json(r, 200, out);
 }
@@ -269,11 +270,11 @@ static void h_assign(req_t *r)
     json_t *a = json_object_get(body, "assignee_id");
     if (!a || !(json_is_null(a) || (json_is_integer(a) && json_integer_value(a) > 0)))
         json_check_fail(&c, "/assignee_id", "assignee_id must be a user id or null");
-    json_get_bool(&c, body, "takeover", false);
+    bool takeover = json_get_bool(&c, body, "takeover", false);
     if (http_check_failed(r, &c)) return;
     parley_err_t err = {0};
     int64_t user = json_is_integer(a) ? json_integer_value(a) : 0;
-    if (desk_assign(r->app, &r->auth.actor, r->auth.role, id, user, &err)) {
+    if (desk_assign(r->app, &r->auth.actor, r->auth.role, id, user, takeover, &err)) {
         http_problem_err(r, &err);
         return;
     }
@@ -320,7 +321,9 @@ static void h_messages(req_t *r)
     }
     json_t *data = json_array();
     int shown = n > limit ? limit : n;
-    for (int i = 0; i < shown; i++) json_array_append_new(data, message_to_json(&rows[i]));
+    bool see = r->auth.role >= ROLE_AGENT;
+    for (int i = 0; i < shown; i++)
+        json_array_append_new(data, message_to_json_for(&rows[i], see));
     json_t *next = n > limit ? json_sprintf("%lld", (long long)rows[shown - 1].id) : json_null();
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next", next));
 }

@@ -144,8 +144,12 @@ void metrics_render(metrics_t *m, buf_t *out)
                "# TYPE parley_store_writes_total counter\nparley_store_writes_total %llu\n"
                "# HELP parley_store_write_seconds_total Time spent in write transactions.\n"
                "# TYPE parley_store_write_seconds_total counter\n"
-               "parley_store_write_seconds_total %.6f\n",
-               (unsigned long long)st.writes, (double)st.write_ns / 1e9);
+               "parley_store_write_seconds_total %.6f\n"
+               "# HELP parley_store_batches_total Group commits (transactions holding one or"
+               " more writes).\n"
+               "# TYPE parley_store_batches_total counter\nparley_store_batches_total %llu\n",
+               (unsigned long long)st.writes, (double)st.write_ns / 1e9,
+               (unsigned long long)st.batches);
     int n = atomic_load(&m->n_named);
     if (n > N_NAMED) n = N_NAMED;
     for (int i = 0; i < n; i++)

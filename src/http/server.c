@@ -211,7 +211,9 @@ int server_start(app_t *app, server_t **out, parley_err_t *err)
     s->throttle = throttle_new();
     s->metrics = metrics_new(http_routes_count);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    s->threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 1);
+    /* A write holds its worker until the group commit returns, so the pool is
+     * larger than the core count: concurrent writers are what fills a batch. */
+    s->threads = cfg->threads > 0 ? (unsigned)cfg->threads : 8u * (unsigned)(cores > 0 ? cores : 1);
 
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
     if (inet_pton(AF_INET, cfg->listen, &addr.sin_addr) != 1) {

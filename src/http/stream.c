@@ -59,6 +59,8 @@ struct stream {
     buf_t out; /* produced, not yet handed to MHD */
     size_t out_off;
     char request_id[48];
+    bool has_src; /* fed by src (stream_open_source), not the event log */
+    stream_source_t src;
 };
 
 struct stream_hub {
@@ -156,7 +158,7 @@ stream_hub_t *stream_hub_new(app_t *app)
         h->thread_started = true;
     else
         log_msg(LOG_ERROR, "stream.hub", "cannot start the stream hub thread; streams stay idle");
-    store_set_commit_hook(app->store, on_commit, h);
+    store_add_commit_hook(app->store, on_commit, h);
     return h;
 }
 
@@ -170,7 +172,7 @@ void stream_hub_close(stream_hub_t *h)
     pthread_mutex_unlock(&h->lock);
     if (was_closing) return;
     if (h->thread_started) pthread_join(h->thread, NULL);
-    store_set_commit_hook(h->app->store, NULL, NULL);
+    store_remove_commit_hook(h->app->store, h);
     /* From here no reader suspends (it sees `closing` under the lock), so after
      * this every stream is live and ends at its next read. Give them a moment
      * to send their last chunk and close (a stream's response carries
@@ -208,10 +210,13 @@ static add_result_t hub_add(stream_hub_t *h, stream_t *s)
     pthread_mutex_lock(&h->lock);
     int mine = 0;
     for (stream_t *o = h->head; o; o = o->next)
-        if (o->user_id == s->user_id && o->account_id == s->account_id) mine++;
+        if (o->has_src == s->has_src &&
+            (s->has_src ? o->src.key == s->src.key
+                        : o->user_id == s->user_id && o->account_id == s->account_id))
+            mine++;
     if (h->closing)
         res = ADD_CLOSING;
-    else if (mine >= STREAM_MAX_PER_USER)
+    else if (mine >= (s->has_src ? s->src.max_per_key : STREAM_MAX_PER_USER))
         res = ADD_LIMIT;
     else {
         s->hub = h;
@@ -357,11 +362,13 @@ static ssize_t produce(stream_t *s)
         }
         if (beat != s->seen_beat) {
             s->seen_beat = beat;
-            if (!still_allowed(s)) return MHD_CONTENT_READER_END_OF_STREAM;
+            if (!(s->has_src ? s->src.still_allowed(s->src.ctx) : still_allowed(s)))
+                return MHD_CONTENT_READER_END_OF_STREAM;
             buf_puts(&s->out, ": ping\n\n");
         }
-        bool more;
-        if (read_events(s, &more) != 0) return MHD_CONTENT_READER_END_WITH_ERROR;
+        bool more = false;
+        if (s->has_src ? s->src.read(s->src.ctx, &s->out) != 0 : read_events(s, &more) != 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
         if (s->out.len) return PRODUCED;
         if (more) continue; /* a full page of events this user may not see */
         pthread_mutex_lock(&h->lock);
@@ -394,6 +401,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void stream_destroy(stream_t *s)
 {
+    if (s->has_src && s->src.free) s->src.free(s->src.ctx);
     buf_free(&s->out);
     free(s);
 }
@@ -449,28 +457,19 @@ static void remember_credential(req_t *r, stream_t *s)
     crypto_sha256_hex(secret, strlen(secret), s->cred_hash);
 }
 
-void h_stream(req_t *r)
+/* Adds s to the hub and answers r with its response (or the problem). */
+static void open_stream(req_t *r, stream_t *s, int limit)
 {
     stream_hub_t *h = r->srv->streams;
-    int64_t cursor;
-    if (!start_cursor(r, &cursor)) return;
-    stream_t *s = xcalloc(1, sizeof *s);
-    s->conn = r->conn;
-    s->account_id = r->auth.actor.account_id;
-    s->user_id = r->auth.actor.user_id;
-    s->cursor = cursor;
-    buf_init(&s->out, 0);
-    snprintf(s->request_id, sizeof s->request_id, "%s", r->request_id);
-    remember_credential(r, s);
-
     add_result_t added = h ? hub_add(h, s) : ADD_CLOSING;
     if (added != ADD_OK) {
         stream_destroy(s);
         if (added == ADD_LIMIT) {
             http_problem(r, 429, "too-many-streams", "Too many streams",
                          arena_sprintf(&r->arena,
-                                       "a user may hold %d live streams at once; close one first",
-                                       STREAM_MAX_PER_USER),
+                                       "at most %d live streams may be open at once; close one "
+                                       "first",
+                                       limit),
                          NULL);
             http_add_header(r, "Retry-After", "5");
         } else {
@@ -498,6 +497,32 @@ void h_stream(req_t *r)
     MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* proxies: do not buffer */
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+}
+
+void h_stream(req_t *r)
+{
+    int64_t cursor;
+    if (!start_cursor(r, &cursor)) return;
+    stream_t *s = xcalloc(1, sizeof *s);
+    s->conn = r->conn;
+    s->account_id = r->auth.actor.account_id;
+    s->user_id = r->auth.actor.user_id;
+    s->cursor = cursor;
+    buf_init(&s->out, 0);
+    snprintf(s->request_id, sizeof s->request_id, "%s", r->request_id);
+    remember_credential(r, s);
+    open_stream(r, s, STREAM_MAX_PER_USER);
+}
+
+void stream_open_source(req_t *r, const stream_source_t *src)
+{
+    stream_t *s = xcalloc(1, sizeof *s);
+    s->conn = r->conn;
+    s->has_src = true;
+    s->src = *src;
+    buf_init(&s->out, 0);
+    snprintf(s->request_id, sizeof s->request_id, "%s", r->request_id);
+    open_stream(r, s, src->max_per_key);
 }
 
 static const route_t routes[] = {

@@ -35,6 +35,25 @@ void stream_hub_free(stream_hub_t *h);
 /* GET /api/v1/stream */
 void h_stream(req_t *r);
 
+/* A stream whose content comes from elsewhere (the website widget's visitor
+ * streams, h_widget.c): the hub parks and wakes it like an event stream (on
+ * every commit and heartbeat); the source decides what a wake-up writes. */
+typedef struct {
+    /* Appends what is new since its last call to out: 0, or an error (ends the stream). */
+    int (*read)(void *ctx, buf_t *out);
+    /* Asked on every heartbeat: false ends the stream. */
+    bool (*still_allowed)(void *ctx);
+    /* Frees ctx when the stream ends, or at once when it cannot open. */
+    void (*free)(void *ctx);
+    void *ctx;
+    /* Open streams with the same key may number at most max_per_key (then 429). */
+    int64_t key;
+    int max_per_key;
+} stream_source_t;
+
+/* Answers r with a live stream fed by src; takes ctx in every case. */
+void stream_open_source(req_t *r, const stream_source_t *src);
+
 /* The module's routes, listed in routes.c. */
 extern const route_table_t stream_route_table;
 

@@ -148,6 +148,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
 {
     store_conn_t *c = s->writer;
     c->events_appended = 0;
+    store_stats_add_batch();
     int rc = exec_simple(c, "BEGIN IMMEDIATE");
     for (write_job_t *j = batch; j; j = j->next) {
         if (rc) {
@@ -169,7 +170,9 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
             if (j->rc == 0) j->rc = rc;
     }
     if (rc != 0) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    if (rc == 0 && c->events_appended && s->commit_hook) s->commit_hook(s->commit_arg);
+    if (rc == 0 && c->events_appended)
+        for (int i = 0; i < STORE_MAX_HOOKS; i++)
+            if (s->hooks[i].fn) s->hooks[i].fn(s->hooks[i].arg);
 }
 
 int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
@@ -207,9 +210,33 @@ int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
 
 void store_set_commit_hook(store_t *st, void (*fn)(void *arg), void *arg)
 {
+    /* Kept for one-reader callers: replaces that reader's hook. */
+    store_remove_commit_hook(st, arg);
+    if (fn) store_add_commit_hook(st, fn, arg);
+}
+
+int store_add_commit_hook(store_t *st, void (*fn)(void *arg), void *arg)
+{
     sqlite_store_t *s = (sqlite_store_t *)st;
-    s->commit_hook = fn;
-    s->commit_arg = arg;
+    pthread_mutex_lock(&s->write_lock);
+    int rc = PARLEY_ELIMIT;
+    for (int i = 0; i < STORE_MAX_HOOKS && rc; i++)
+        if (!s->hooks[i].fn) {
+            s->hooks[i].fn = fn;
+            s->hooks[i].arg = arg;
+            rc = 0;
+        }
+    pthread_mutex_unlock(&s->write_lock);
+    return rc;
+}
+
+void store_remove_commit_hook(store_t *st, void *arg)
+{
+    sqlite_store_t *s = (sqlite_store_t *)st;
+    pthread_mutex_lock(&s->write_lock);
+    for (int i = 0; i < STORE_MAX_HOOKS; i++)
+        if (s->hooks[i].fn && s->hooks[i].arg == arg) s->hooks[i].fn = NULL;
+    pthread_mutex_unlock(&s->write_lock);
 }
 
 int sq__ping(store_t *st)

@@ -645,22 +645,37 @@ static void hit_read(sqlite3_stmt *st, arena_t *a, search_hit_t *h)
     h->rank = sqlite3_column_double(st, 3);
 }
 
+/* The search's filters (?2..?10) on m and c, used by both halves of the query. */
+#define SEARCH_FILTERS                                                                             \
+    " AND m.account_id = ?2"                                                                       \
+    " AND (?3 IS NULL OR c.status = ?3) AND (?4 IS NULL OR c.inbox_id = ?4)"                       \
+    " AND (?5 IS NULL OR c.assignee_id = ?5) AND (?6 IS NULL OR c.priority = ?6)"                  \
+    " AND (?7 IS NULL OR c.visibility = ?7) AND (?8 IS NULL OR c.team_id = ?8)"                    \
+    " AND (?9 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l"                              \
+    "      WHERE l.conversation_id = c.id AND l.label_id = ?9))"                                   \
+    " AND (?10 IS NULL OR c.assignee_id IS NULL)"
+#define SEARCH_WINDOW "2000"
+
 static int message_search(store_conn_t *c, int64_t account_id, const char *fts_query,
                           const conv_filter_t *f, int limit, arena_t *a, search_hit_t **out, int *n)
 {
-    sqlite3_stmt *st =
-        sq__prep(c, "SELECT m.id, m.conversation_id,"
-                    " snippet(messages_fts, 0, '[', ']', '...', 12), bm25(messages_fts)"
-                    " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-                    " JOIN conversations c ON c.id = m.conversation_id"
-                    " WHERE messages_fts MATCH ?1 AND m.account_id = ?2"
-                    " AND (?3 IS NULL OR c.status = ?3) AND (?4 IS NULL OR c.inbox_id = ?4)"
-                    " AND (?5 IS NULL OR c.assignee_id = ?5) AND (?6 IS NULL OR c.priority = ?6)"
-                    " AND (?7 IS NULL OR c.visibility = ?7) AND (?8 IS NULL OR c.team_id = ?8)"
-                    " AND (?9 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l"
-                    "      WHERE l.conversation_id = c.id AND l.label_id = ?9))"
-                    " AND (?10 IS NULL OR c.assignee_id IS NULL)"
-                    " ORDER BY bm25(messages_fts) LIMIT ?11");
+    /* Ranks the SEARCH_WINDOW newest matches that pass the filters, not every
+     * match: the inner query walks the full-text index newest first (FTS5
+     * serves rowid DESC without sorting) to find the oldest message of that
+     * window, and the outer one ranks only rowids from there on. Ranking every
+     * match joined and sorted all of them: seconds for a common word in
+     * millions of messages. With fewer matches than the window, nothing changes. */
+    sqlite3_stmt *st = sq__prep(
+        c, "SELECT m.id, m.conversation_id,"
+           " snippet(messages_fts, 0, '[', ']', '...', 12), bm25(messages_fts)"
+           " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+           " JOIN conversations c ON c.id = m.conversation_id"
+           " WHERE messages_fts MATCH ?1 AND messages_fts.rowid >= (SELECT coalesce(min(id), 0)"
+           "  FROM (SELECT m.id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+           "   JOIN conversations c ON c.id = m.conversation_id"
+           "   WHERE messages_fts MATCH ?1" SEARCH_FILTERS
+           "   ORDER BY messages_fts.rowid DESC LIMIT " SEARCH_WINDOW "))" SEARCH_FILTERS
+           " ORDER BY bm25(messages_fts) LIMIT ?11");
     if (!st) return PARLEY_EIO;
     sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, account_id);
@@ -783,6 +798,63 @@ static int outbox_create(store_conn_t *c, int64_t account_id, int64_t message_id
     return rc;
 }
 
+static void outbox_read(sqlite3_stmt *st, arena_t *a, outbox_row_t *r)
+{
+    r->id = col_i(st, 0);
+    r->account_id = col_i(st, 1);
+    r->message_id = col_i(st, 2);
+    r->inbox_id = col_i(st, 3);
+    r->status = col_str(st, 4, a);
+    r->attempts = col_i(st, 5);
+    r->next_attempt_at = col_i(st, 6);
+    r->last_error = col_str(st, 7, a);
+}
+
+static int outbox_due(store_conn_t *c, int64_t now, int limit, arena_t *a, outbox_row_t **out,
+                      int *n)
+{
+    sqlite3_stmt *st = q(c,
+                         "SELECT id, account_id, message_id, inbox_id, status, attempts,"
+                         " next_attempt_at, last_error FROM outbox WHERE status = 'pending'"
+                         " AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                         "ii", now, (int64_t)limit);
+    READ_ROWS(c, st, a, out, n, limit, outbox_row_t, outbox_read);
+}
+
+static int outbox_next_due(store_conn_t *c, int64_t *at)
+{
+    sqlite3_stmt *st =
+        q(c, "SELECT coalesce(min(next_attempt_at), 0) FROM outbox WHERE status = 'pending'", "");
+    int rc = one(c, st);
+    if (rc) return rc;
+    *at = col_i(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int outbox_update(store_conn_t *c, const outbox_row_t *in)
+{
+    return run(c,
+               q(c,
+                 "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?,"
+                 " last_error = ? WHERE id = ?",
+                 "siisi", in->status, in->attempts, in->next_attempt_at, in->last_error, in->id));
+}
+
+static int message_latest_inbound(store_conn_t *c, int64_t conversation_id, arena_t *a,
+                                  message_row_t *out)
+{
+    sqlite3_stmt *st = q(c,
+                         "SELECT " MESSAGE_COLS " FROM messages m WHERE m.conversation_id = ?"
+                         " AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1",
+                         "i", conversation_id);
+    int rc = one(c, st);
+    if (rc) return rc;
+    message_read(st, a, out);
+    sqlite3_reset(st);
+    return 0;
+}
+
 const store_desk_ops_t sq__desk_ops = {
     .inbox_create = inbox_create,
     .inbox_get = inbox_get,
@@ -827,4 +899,8 @@ const store_desk_ops_t sq__desk_ops = {
     .agent_assigned = agent_assigned,
     .notification_create = notification_create,
     .outbox_create = outbox_create,
+    .outbox_due = outbox_due,
+    .outbox_next_due = outbox_next_due,
+    .outbox_update = outbox_update,
+    .message_latest_inbound = message_latest_inbound,
 };

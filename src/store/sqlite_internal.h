@@ -38,8 +38,10 @@ struct sqlite_store {
     pthread_cond_t write_cond;
     struct write_job *queue; /* jobs waiting for the next batch */
     bool leader_active;
-    void (*commit_hook)(void *arg);
-    void *commit_arg;
+    struct {
+        void (*fn)(void *arg);
+        void *arg;
+    } hooks[STORE_MAX_HOOKS];
     pthread_key_t reader_key;
     pthread_mutex_t conns_lock;
     store_conn_t *conns;

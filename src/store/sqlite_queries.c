@@ -374,6 +374,10 @@ static int event_last_id(store_conn_t *c, int64_t *id)
 
 extern const struct store_catalog_ops sq__catalog_ops; /* sqlite_catalog.c */
 extern const struct store_desk_ops sq__desk_ops;       /* sqlite_desk.c */
+extern const struct store_sla_ops sq__sla_ops;         /* sqlite_sla.c */
+extern const struct store_widget_ops sq__widget_ops;   /* sqlite_widget.c */
+extern const struct store_reports_ops sq__reports_ops; /* sqlite_reports.c */
+extern const struct store_webhooks_ops sq__webhooks_ops; /* sqlite_webhooks.c */
 
 const store_ops_t sq__ops = {
     .name = "sqlite",
@@ -405,5 +409,9 @@ const store_ops_t sq__ops = {
     .event_walk = event_walk,
     .event_last_id = event_last_id,
     .catalog = &sq__catalog_ops,
+    .sla = &sq__sla_ops,
+    .widget = &sq__widget_ops,
+    .reports = &sq__reports_ops,
+    .webhooks = &sq__webhooks_ops,
     .desk = &sq__desk_ops,
 };

@@ -135,6 +135,10 @@ typedef struct store_ops {
 
     const struct store_desk_ops *desk;
     const struct store_catalog_ops *catalog;
+    const struct store_sla_ops *sla; /* store_sla.h: calendars, SLA policies and clocks */
+    const struct store_widget_ops *widget; /* store_widget.h: website chat visitors */
+    const struct store_reports_ops *reports; /* store_reports.h: rollups, report state */
+    const struct store_webhooks_ops *webhooks; /* store_webhooks.h: outbound webhooks */
 } store_ops_t;
 
 struct store {
@@ -147,6 +151,11 @@ int store_open_sqlite(const char *path, store_t **out, parley_err_t *err);
 /* Called after every commit that appended events (from the committing
  * thread; keep it short: wake readers, do not write). */
 void store_set_commit_hook(store_t *st, void (*fn)(void *arg), void *arg);
+/* Several readers (live stream, outbound webhooks, ...) each add their own
+ * hook; arg identifies it for removal. PARLEY_ELIMIT when all slots are used. */
+#define STORE_MAX_HOOKS 8
+int store_add_commit_hook(store_t *st, void (*fn)(void *arg), void *arg);
+void store_remove_commit_hook(store_t *st, void *arg);
 /* The highest migration this binary knows. */
 int store_latest_version(void);
 

@@ -90,6 +90,13 @@ typedef struct {
     double rank;
 } search_hit_t;
 
+typedef struct {
+    int64_t id, account_id, message_id, inbox_id;
+    const char *status; /* pending | sent | failed | dead */
+    int64_t attempts, next_attempt_at;
+    const char *last_error;
+} outbox_row_t;
+
 typedef struct store_desk_ops {
     int (*inbox_create)(store_conn_t *c, const inbox_row_t *in, int64_t *id);
     int (*inbox_get)(store_conn_t *c, int64_t account_id, int64_t id, arena_t *a, inbox_row_t *out);
@@ -175,6 +182,15 @@ typedef struct store_desk_ops {
                                int64_t now, int64_t *id);
     int (*outbox_create)(store_conn_t *c, int64_t account_id, int64_t message_id, int64_t inbox_id,
                          int64_t now, int64_t *id);
+    /* Pending deliveries due at now, oldest first. */
+    int (*outbox_due)(store_conn_t *c, int64_t now, int limit, arena_t *a, outbox_row_t **out,
+                      int *n);
+    /* The earliest next_attempt_at of a pending delivery, 0 when none. */
+    int (*outbox_next_due)(store_conn_t *c, int64_t *at);
+    int (*outbox_update)(store_conn_t *c, const outbox_row_t *in);
+    /* The newest inbound message of a conversation (what a reply answers). */
+    int (*message_latest_inbound)(store_conn_t *c, int64_t conversation_id, arena_t *a,
+                                  message_row_t *out);
 } store_desk_ops_t;
 
 #endif

@@ -265,11 +265,19 @@ def test_version_conflict():
 
 def test_assignment_rules():
     cid = deliver("m-700", "kate", "assign me?").json["conversation_id"]
-    holder = conv_of(cid)["assignee_id"]
-    other = "bob" if holder == U["alice"] else "alice"
+    assert C["sue"].post(f"/api/v1/conversations/{cid}/assign",
+                         {"assignee_id": U["alice"]}).status == 200
+    holder, other = U["alice"], "bob"
     # an agent cannot hand work to a colleague; a supervisor can
     assert_problem(C[other].post(f"/api/v1/conversations/{cid}/assign",
                                  {"assignee_id": holder}), 403)
+    # an agent may take it over explicitly
+    assert_problem(C[other].post(f"/api/v1/conversations/{cid}/assign",
+                                 {"assignee_id": U[other]}), 409, "/takeover")
+    r = C[other].post(f"/api/v1/conversations/{cid}/assign",
+                      {"assignee_id": U[other], "takeover": True})
+    assert r.status == 200 and r.json["assignee_id"] == U[other], r
+    C["sue"].post(f"/api/v1/conversations/{cid}/assign", {"assignee_id": holder})
     r = C["sue"].post(f"/api/v1/conversations/{cid}/assign", {"assignee_id": U[other]})
     assert r.status == 200 and r.json["assignee_id"] == U[other]
     assert_problem(C["sue"].post(f"/api/v1/conversations/{cid}/assign",
@@ -297,8 +305,10 @@ def test_merge_contacts_and_search():
     s = C["ann"].get("/api/v1/search?q=grinding").json
     assert [h["conversation_id"] for h in s["messages"]] == [a["conversation_id"]], s
     assert "[grinding]" in s["messages"][0]["snippet"]
-    s = C["ann"].get("/api/v1/search?q=grind").json  # prefix on the last word
+    s = C["ann"].get("/api/v1/search?q=GRINDING%20noise").json  # case-folded, all terms
     assert s["messages"], s
+    s = C["ann"].get("/api/v1/search?q=Lia").json  # names match as they are typed
+    assert [c["id"] for c in s["contacts"]] == [a["contact_id"]], s
     s = C["ann"].get('/api/v1/search?q=%22%29%28*%20OR').json  # hostile syntax is just text
     assert isinstance(s["messages"], list)
     assert_problem(C["ann"].get("/api/v1/search"), 400, "/q")
@@ -375,6 +385,60 @@ def test_stream_sees_inbound_message():
     assert b"event: message.created" in buf and b"are you there live?" in buf, buf[-500:]
 
 
+def test_contacts_crud_and_roles():
+    r = C["alice"].post("/api/v1/contacts", {"name": "Pat Lee", "email": "pat@example.com",
+                                             "phone": "+1 555 0100", "attributes": {"tier": "gold"}})
+    assert r.status == 201 and r.json["attributes"] == {"tier": "gold"}, r
+    pid = r.json["id"]
+    assert_problem(C["ann"].post("/api/v1/contacts", {"name": "x"}), 403)
+    assert_problem(C["alice"].post("/api/v1/contacts", {"name": "x", "email": "nope"}), 422,
+                   "/email")
+    assert_problem(C["alice"].post("/api/v1/contacts", {"name": "x", "phone": "call me"}), 422,
+                   "/phone")
+    assert_problem(C["alice"].post("/api/v1/contacts", {"name": "x", "attributes": [1]}), 422,
+                   "/attributes")
+    r = C["bob"].patch(f"/api/v1/contacts/{pid}", {"notes": "prefers e-mail"})
+    assert r.status == 200 and r.json["notes"] == "prefers e-mail"
+    assert_problem(C["bob"].patch("/api/v1/contacts/999999", {"notes": "x"}), 404)
+    assert C["ann"].get(f"/api/v1/contacts/{pid}").json["email"] == "pat@example.com"
+    page = C["ann"].get("/api/v1/contacts?limit=2").json
+    assert len(page["data"]) == 2 and page["next"]
+    assert [c["id"] for c in C["ann"].get("/api/v1/contacts?q=pat").json["data"]] == [pid]
+
+
+def test_inbox_update_and_delete():
+    r = C["admin"].post("/api/v1/inboxes", {"name": "Temp", "channel": "api",
+                                            "settings": {"hmac_secret": "temp-secret-123456"}})
+    iid = r.json["id"]
+    r = C["admin"].patch(f"/api/v1/inboxes/{iid}", {"policy": "least_loaded", "reopen_days": 2,
+                                                    "settings": {"outbound_url":
+                                                                 "http://127.0.0.1:9/x"}})
+    assert r.status == 200 and r.json["policy"] == "least_loaded", r
+    assert r.json["settings"]["hmac_secret"] == "********"
+    assert r.json["settings"]["outbound_url"] == "http://127.0.0.1:9/x"
+    assert_problem(C["admin"].patch(f"/api/v1/inboxes/{iid}", {"channel": "x"}), 422, "/channel")
+    assert_problem(C["admin"].patch(f"/api/v1/inboxes/{iid}", {"policy": "random"}), 422,
+                   "/policy")
+    assert_problem(C["sue"].delete(f"/api/v1/inboxes/{iid}"), 403)
+    assert C["admin"].delete(f"/api/v1/inboxes/{iid}").status == 204
+    assert_problem(C["admin"].get(f"/api/v1/inboxes/{iid}"), 404)
+    assert_problem(deliver("gone-1", "zed", "hello?", inbox=iid), 404)
+
+
+def test_labels_filter_the_list():
+    assert C["sue"].post("/api/v1/labels", {"name": "refund"}).status == 201
+    cid = deliver("m-lab", "quinn", "I want a refund for my order").json["conversation_id"]
+    r = C["alice"].patch(f"/api/v1/conversations/{cid}", {"labels_add": ["refund"]})
+    assert r.status == 200
+    assert C["alice"].get(f"/api/v1/conversations/{cid}").json["labels"] == ["refund"]
+    listed = C["alice"].get("/api/v1/conversations?label=refund&status=open").json["data"]
+    assert [c["id"] for c in listed] == [cid]
+    assert_problem(C["alice"].patch(f"/api/v1/conversations/{cid}", {"labels_add": ["nope"]}),
+                   422, "/labels_add/0")
+    C["alice"].patch(f"/api/v1/conversations/{cid}", {"labels_remove": ["refund"]})
+    assert C["alice"].get("/api/v1/conversations?label=refund").json["data"] == []
+
+
 try:
     setup()
     run([test_inbox_admin_only_and_secrets_masked, test_forged_signature_stores_nothing,
@@ -384,6 +448,7 @@ try:
          test_note_mentions_notify, test_timeline_across_conversations_and_reopen,
          test_snooze_and_wake, test_version_conflict, test_assignment_rules,
          test_merge_contacts_and_search, test_disabled_agent_work_returns_to_queue,
-         test_races_duplicate_delivery_and_concurrent_replies, test_stream_sees_inbound_message])
+         test_races_duplicate_delivery_and_concurrent_replies, test_stream_sees_inbound_message,
+         test_contacts_crud_and_roles, test_inbox_update_and_delete, test_labels_filter_the_list])
 finally:
     S.cleanup()

@@ -250,7 +250,7 @@ static void test_counters_match_recount(void **state)
                 json_decref(p);
             } else if (op == 2) {
                 desk_assign(&app, &sup, ROLE_SUPERVISOR, c, rand() % 2 ? users[rand() % 3] : 0,
-                            &err);
+                            false, &err);
             } else if (op == 3) {
                 set_online(rand() % 3, rand() % 2 ? "online" : "away");
             } else {

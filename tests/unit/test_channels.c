@@ -1214,7 +1214,9 @@ static void test_registry(void **state)
         assert_non_null(ch->parse_send_result);
         assert_non_null(ch->validate_settings);
     }
-    assert_null(channel_find("email"));
+    assert_non_null(channel_find("email"));
+    assert_non_null(channel_find("web"));
+    assert_null(channel_find("fax"));
     assert_null(channel_find(NULL));
 }
 

@@ -1,0 +1,985 @@
+/*
+ * reports.c - care metrics from the rollups: summary, series, breakdowns,
+ * CSV, the weekly digest; and the replay that verifies the rollups.
+ *
+ * Owns the arithmetic of DOMAIN.md's metric table over summed rollup rows
+ * and histograms. Percentiles come from the histogram: the rank's bucket,
+ * valued at the mean of the samples in it (exact when they are equal).
+ */
+#include "desk/reports.h"
+
+#include "core/tzfile.h"
+#include "desk/rollups.h"
+#include "desk/sla.h"
+#include "store/store_catalog.h"
+#include "store/store_desk.h"
+#include "store/store_sla.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HOUR_MS 3600000LL
+#define DAY_MS  (24 * HOUR_MS)
+
+typedef struct {
+    int64_t group;
+    int64_t v[RC_COUNT];
+    int64_t hn[HM_COUNT][REPORT_BUCKETS], hs[HM_COUNT][REPORT_BUCKETS];
+} agg_t;
+
+static const struct store_reports_ops *rops(const app_t *app)
+{
+    return app->store->ops->reports;
+}
+
+static store_conn_t *reader(const app_t *app)
+{
+    return app->store->ops->reader(app->store);
+}
+
+/* ---- filters ------------------------------------------------------------------ */
+
+static int64_t id_param(json_check_t *c, const char *v, const char *ptr)
+{
+    long long n;
+    if (!v) return 0;
+    if (!str_to_i64(str_from(v), &n) || n <= 0) {
+        json_check_fail(c, ptr, "must be a positive integer id");
+        return 0;
+    }
+    return n;
+}
+
+void report_query_parse(app_t *app, int64_t account_id,
+                        const char *(*get)(void *ctx, const char *k), void *ctx, int64_t now,
+                        report_query_t *q, json_check_t *c)
+{
+    memset(q, 0, sizeof *q);
+    q->f.account_id = account_id;
+    q->f.priority = -1;
+    const char *since = get(ctx, "since"), *until = get(ctx, "until");
+    q->f.until = now;
+    if (until && clock_parse_iso(until, &q->f.until))
+        json_check_fail(c, "/until", "expected an RFC 3339 time such as 2026-11-24T09:00:00Z");
+    q->f.since = q->f.until - REPORT_DEFAULT_DAYS * DAY_MS;
+    if (since && clock_parse_iso(since, &q->f.since))
+        json_check_fail(c, "/since", "expected an RFC 3339 time such as 2026-11-17T09:00:00Z");
+    if (json_check_ok(c) && q->f.since >= q->f.until)
+        json_check_fail(c, "/since", "since must be before until");
+    q->f.inbox_id = id_param(c, get(ctx, "inbox"), "/inbox");
+    q->f.team_id = id_param(c, get(ctx, "team"), "/team");
+    q->f.agent_id = id_param(c, get(ctx, "agent"), "/agent");
+    const char *ch = get(ctx, "channel");
+    if (ch) {
+        bool ok = *ch && strlen(ch) < 32;
+        for (const char *p = ch; ok && *p; p++) ok = (*p >= 'a' && *p <= 'z') || *p == '_';
+        if (!ok)
+            json_check_fail(c, "/channel", "a channel name such as whatsapp or api");
+        else
+            q->f.channel = ch;
+    }
+    const char *pr = get(ctx, "priority");
+    if (pr) {
+        static const char *const names[] = {"low", "medium", "high", "critical"};
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(pr, names[i])) q->f.priority = i;
+        if (q->f.priority < 0)
+            json_check_fail(c, "/priority", "priority is low, medium, high or critical");
+    }
+    const char *bh = get(ctx, "business_hours");
+    if (bh) {
+        if (!strcmp(bh, "true") || !strcmp(bh, "1"))
+            q->business = true;
+        else if (strcmp(bh, "false") && strcmp(bh, "0"))
+            json_check_fail(c, "/business_hours", "business_hours is true or false");
+    }
+    const char *label = get(ctx, "label");
+    if (label) {
+        q->label = label;
+        const struct store_desk_ops *d = app->store->ops->desk;
+        if (!*label || d->label_find(reader(app), account_id, label, &q->f.label_id))
+            json_check_fail(c, "/label", "no label with this name");
+    }
+}
+
+/* ---- aggregation ------------------------------------------------------------------ */
+
+static agg_t *agg_find(agg_t **aggs, int *n, int *cap, int64_t group)
+{
+    for (int i = *n - 1; i >= 0; i--)
+        if ((*aggs)[i].group == group) return &(*aggs)[i];
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *aggs = realloc(*aggs, sizeof **aggs * (size_t)*cap);
+    }
+    agg_t *g = &(*aggs)[(*n)++];
+    memset(g, 0, sizeof *g);
+    g->group = group;
+    return g;
+}
+
+static void hist_put(agg_t *g, int metric, int64_t ms)
+{
+    int b = rollup_bucket(ms);
+    g->hn[metric][b]++;
+    g->hs[metric][b] += ms;
+}
+
+/* The label filter has no rollup dimension: it sums the per-conversation
+ * facts of the labelled conversations created in the period instead (one
+ * indexed row per conversation; first cycle's response, last resolution). */
+static int collect_by_conversation(app_t *app, const report_query_t *q, report_group_t g,
+                                   agg_t **aggs, int *n, int *cap)
+{
+    int64_t after = 0;
+    for (;;) {
+        arena_t a;
+        arena_init(&a, 0);
+        rconv_t *rows;
+        int k;
+        int rc = rops(app)->conv_list(reader(app), &q->f, after, 500, &a, &rows, &k);
+        for (int i = 0; !rc && i < k; i++) {
+            const rconv_t *r = &rows[i];
+            int64_t key = g == RG_AGENT   ? r->assignee_id
+                          : g == RG_INBOX ? r->inbox_id
+                          : g == RG_TEAM  ? r->team_id
+                          : g == RG_HOUR  ? r->c_hour
+                                          : 0;
+            agg_t *x = agg_find(aggs, n, cap, key);
+            x->v[RC_received]++;
+            x->v[RC_reopened] += r->reopens;
+            x->v[RC_msgs_in] += r->msgs_in;
+            x->v[RC_replies_out] += r->replies_out;
+            x->v[RC_responded] += r->responded;
+            if (r->resolutions) x->v[RC_resolved]++;
+            if (strcmp(r->status, "resolved")) x->v[RC_backlog_delta]++;
+            if (r->frt_ms >= 0) {
+                x->v[RC_frt_n]++;
+                x->v[RC_frt_ms] += r->frt_ms;
+                x->v[RC_frt_bh_ms] += r->frt_bh_ms;
+                hist_put(x, HM_FRT, r->frt_ms);
+                hist_put(x, HM_FRT_BH, r->frt_bh_ms);
+            }
+            if (r->rt_n) {
+                x->v[RC_rt_n] += r->rt_n;
+                x->v[RC_rt_ms] += r->rt_ms;
+                x->v[RC_rt_bh_ms] += r->rt_bh_ms;
+                hist_put(x, HM_RT, r->rt_ms / r->rt_n);
+                hist_put(x, HM_RT_BH, r->rt_bh_ms / r->rt_n);
+            }
+            if (r->res_ms >= 0) {
+                x->v[RC_res_n]++;
+                x->v[RC_res_ms] += r->res_ms;
+                x->v[RC_res_bh_ms] += r->res_bh_ms;
+                hist_put(x, HM_RES, r->res_ms);
+                hist_put(x, HM_RES_BH, r->res_bh_ms);
+            }
+        }
+        if (k) after = rows[k - 1].conversation_id;
+        arena_free(&a);
+        if (rc) return rc;
+        if (k < 500) return 0;
+    }
+}
+
+/* Sums and histograms of q grouped by g into *aggs (malloc'd, *n groups). */
+static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t **aggs, int *n)
+{
+    int cap = 0;
+    *aggs = NULL;
+    *n = 0;
+    if (q->f.label_id) return collect_by_conversation(app, q, g, aggs, n, &cap);
+    arena_t a;
+    arena_init(&a, 0);
+    report_sums_t *sums;
+    report_hist_row_t *hist;
+    int ns, nh;
+    int rc = rops(app)->sums(reader(app), &q->f, g, &a, &sums, &ns);
+    if (!rc) rc = rops(app)->hist(reader(app), &q->f, g, &a, &hist, &nh);
+    for (int i = 0; !rc && i < ns; i++)
+        memcpy(agg_find(aggs, n, &cap, sums[i].group)->v, sums[i].v, sizeof sums[i].v);
+    for (int i = 0; !rc && i < nh; i++) {
+        agg_t *x = agg_find(aggs, n, &cap, hist[i].group);
+        if (hist[i].metric < 0 || hist[i].metric >= HM_COUNT || hist[i].bucket < 0 ||
+            hist[i].bucket >= REPORT_BUCKETS)
+            continue;
+        x->hn[hist[i].metric][hist[i].bucket] += hist[i].n;
+        x->hs[hist[i].metric][hist[i].bucket] += hist[i].sum_ms;
+    }
+    arena_free(&a);
+    return rc;
+}
+
+/* ---- metrics ------------------------------------------------------------------ */
+
+static json_t *seconds(double ms)
+{
+    return json_real(round(ms) / 1000.0);
+}
+
+static json_t *percentile(const agg_t *g, int metric, double p)
+{
+    int64_t total = 0;
+    for (int b = 0; b < REPORT_BUCKETS; b++) total += g->hn[metric][b];
+    if (!total) return json_null();
+    int64_t rank = (int64_t)ceil(p * (double)total), seen = 0;
+    if (rank < 1) rank = 1;
+    for (int b = 0; b < REPORT_BUCKETS; b++) {
+        seen += g->hn[metric][b];
+        if (seen >= rank) return seconds((double)g->hs[metric][b] / (double)g->hn[metric][b]);
+    }
+    return json_null();
+}
+
+static json_t *time_stat(const agg_t *g, int metric, int col_n, bool business)
+{
+    int64_t n = g->v[col_n], sum = g->v[col_n + (business ? 2 : 1)];
+    int m = metric + (business ? 1 : 0);
+    return json_pack("{s:I, s:o, s:o, s:o}", "count", (json_int_t)n, "mean_seconds",
+                     n ? seconds((double)sum / (double)n) : json_null(), "median_seconds",
+                     percentile(g, m, 0.5), "p90_seconds", percentile(g, m, 0.9));
+}
+
+static json_t *ratio(int64_t a, int64_t b)
+{
+    return b ? json_real(round((double)a / (double)b * 10000.0) / 10000.0) : json_null();
+}
+
+static json_t *sla_kind(int64_t met, int64_t breached)
+{
+    return json_pack("{s:I, s:I, s:o}", "met", (json_int_t)met, "breached", (json_int_t)breached,
+                     "compliance", ratio(met, met + breached));
+}
+
+/* Every metric of one aggregate (backlog given: it is not a period sum). */
+static json_t *metrics_json(const agg_t *g, bool business, int64_t backlog)
+{
+    const int64_t *v = g->v;
+    json_t *o = json_object();
+    json_object_set_new(
+        o, "volume",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
+                  (json_int_t)v[RC_received], "reopened", (json_int_t)v[RC_reopened], "resolved",
+                  (json_int_t)v[RC_resolved], "assigned", (json_int_t)v[RC_assigned],
+                  "customer_messages", (json_int_t)v[RC_msgs_in], "human_replies",
+                  (json_int_t)v[RC_replies_out], "notes", (json_int_t)v[RC_notes], "bot_messages",
+                  (json_int_t)v[RC_bot_out], "automated_messages", (json_int_t)v[RC_auto_out]));
+    if (backlog >= 0)
+        json_object_set_new(json_object_get(o, "volume"), "backlog", json_integer(backlog));
+    json_object_set_new(o, "first_response_time", time_stat(g, HM_FRT, RC_frt_n, business));
+    json_object_set_new(o, "response_time", time_stat(g, HM_RT, RC_rt_n, business));
+    json_object_set_new(o, "resolution_time", time_stat(g, HM_RES, RC_res_n, business));
+    json_object_set_new(o, "resolution_rate", ratio(v[RC_resolved], v[RC_received]));
+    json_object_set_new(o, "response_rate", ratio(v[RC_responded], v[RC_received]));
+    json_object_set_new(o, "messages_to_resolution",
+                        json_pack("{s:I, s:o}", "count", (json_int_t)v[RC_mtr_n], "mean",
+                                  ratio(v[RC_mtr_sum], v[RC_mtr_n])));
+    json_object_set_new(
+        o, "sentiment_shift",
+        json_pack("{s:I, s:o}", "count", (json_int_t)v[RC_shift_n], "mean",
+                  v[RC_shift_n]
+                      ? json_real(round((double)v[RC_shift_sum] / (double)v[RC_shift_n]) / 10000.0)
+                      : json_null()));
+    json_object_set_new(o, "csat",
+                        json_pack("{s:I, s:o, s:o}", "count", (json_int_t)v[RC_csat_n], "mean",
+                                  ratio(v[RC_csat_sum], v[RC_csat_n]), "satisfied_share",
+                                  ratio(v[RC_csat_good], v[RC_csat_n])));
+    json_object_set_new(
+        o, "nps",
+        json_pack("{s:I, s:o}", "count", (json_int_t)v[RC_nps_n], "score",
+                  v[RC_nps_n]
+                      ? json_real(round((double)(v[RC_nps_promoters] - v[RC_nps_detractors]) *
+                                        1000.0 / (double)v[RC_nps_n]) /
+                                  10.0)
+                      : json_null()));
+    json_object_set_new(o, "sla",
+                        json_pack("{s:o, s:o, s:o}", "first_response",
+                                  sla_kind(v[RC_sla_fr_met], v[RC_sla_fr_breached]),
+                                  "next_response",
+                                  sla_kind(v[RC_sla_nr_met], v[RC_sla_nr_breached]), "resolution",
+                                  sla_kind(v[RC_sla_res_met], v[RC_sla_res_breached])));
+    json_object_set_new(o, "bot_handled",
+                        json_pack("{s:I, s:I}", "resolved", (json_int_t)v[RC_resolved_bot],
+                                  "bot_messages", (json_int_t)v[RC_bot_out]));
+    json_object_set_new(o, "human_handled",
+                        json_pack("{s:I, s:I}", "resolved",
+                                  (json_int_t)(v[RC_resolved] - v[RC_resolved_bot]),
+                                  "human_replies", (json_int_t)v[RC_replies_out]));
+    /* AHT needs the console's composing time (presence events): not rolled up yet */
+    json_object_set_new(o, "average_handling_time", json_null());
+    return o;
+}
+
+static json_t *query_json(const report_query_t *q)
+{
+    char s[32], u[32];
+    clock_format_iso(q->f.since, s);
+    clock_format_iso(q->f.until, u);
+    static const char *const pr[] = {"low", "medium", "high", "critical"};
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?}", "since", s, "until",
+                     u, "clock", q->business ? "business_hours" : "calendar", "inbox",
+                     q->f.inbox_id ? json_integer(q->f.inbox_id) : json_null(), "team",
+                     q->f.team_id ? json_integer(q->f.team_id) : json_null(), "agent",
+                     q->f.agent_id ? json_integer(q->f.agent_id) : json_null(), "label_id",
+                     q->f.label_id ? json_integer(q->f.label_id) : json_null(), "channel",
+                     q->f.channel, "priority", q->f.priority >= 0 ? pr[q->f.priority] : NULL,
+                     "label", q->label);
+}
+
+int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err_t *err)
+{
+    agg_t *aggs;
+    int n;
+    int rc = collect(app, q, RG_NONE, &aggs, &n);
+    int64_t backlog = 0;
+    if (!rc && !q->f.label_id) rc = rops(app)->backlog(reader(app), &q->f, &backlog);
+    if (rc) {
+        free(aggs);
+        return parley_errf(err, rc, "", "the report could not be read");
+    }
+    static agg_t zero;
+    json_t *m = metrics_json(n ? &aggs[0] : &zero, q->business,
+                             q->f.label_id ? (n ? aggs[0].v[RC_backlog_delta] : 0) : backlog);
+    json_object_set_new(m, "query", query_json(q));
+    free(aggs);
+    *out = m;
+    return 0;
+}
+
+/* ---- series and breakdowns ---------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* The start (ms) of the point containing instant t, for step "hour", "day", "week". */
+static int64_t point_start(int64_t t, const char *by)
+{
+    if (!strcmp(by, "hour")) return floor_div(t, HOUR_MS) * HOUR_MS;
+    int64_t day = floor_div(t, DAY_MS);
+    if (!strcmp(by, "day")) return day * DAY_MS;
+    return (day - (((day + 3) % 7) + 7) % 7) * DAY_MS; /* Monday (1970-01-01 was a Thursday) */
+}
+
+static int64_t point_step(const char *by)
+{
+    return !strcmp(by, "hour") ? HOUR_MS : !strcmp(by, "day") ? DAY_MS : 7 * DAY_MS;
+}
+
+int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_t **out,
+                      parley_err_t *err)
+{
+    if (!by) by = "day";
+    if (strcmp(by, "hour") && strcmp(by, "day") && strcmp(by, "week"))
+        return parley_errf(err, PARLEY_EINVAL, "/by", "by is hour, day or week");
+    int64_t first = point_start(q->f.since, by), step = point_step(by);
+    int64_t points = (q->f.until - first + step - 1) / step;
+    if (points > REPORT_MAX_POINTS)
+        return parley_errf(err, PARLEY_EINVAL, "/by",
+                           "%lld points: narrow the period or use a longer step (at most %d)",
+                           (long long)points, REPORT_MAX_POINTS);
+    agg_t *hours;
+    int n;
+    int rc = collect(app, q, RG_HOUR, &hours, &n);
+    if (rc) {
+        free(hours);
+        return parley_errf(err, rc, "", "the report could not be read");
+    }
+    agg_t *pts = calloc((size_t)(points > 0 ? points : 1), sizeof *pts);
+    for (int i = 0; i < n; i++) {
+        int64_t p = (point_start(hours[i].group * HOUR_MS, by) - first) / step;
+        if (p < 0 || p >= points) continue;
+        for (int k = 0; k < RC_COUNT; k++) pts[p].v[k] += hours[i].v[k];
+        for (int m = 0; m < HM_COUNT; m++)
+            for (int b = 0; b < REPORT_BUCKETS; b++) {
+                pts[p].hn[m][b] += hours[i].hn[m][b];
+                pts[p].hs[m][b] += hours[i].hs[m][b];
+            }
+    }
+    json_t *arr = json_array();
+    for (int64_t p = 0; p < points; p++) {
+        char at[32];
+        clock_format_iso(first + p * step, at);
+        json_t *m = metrics_json(&pts[p], q->business, -1);
+        json_object_set_new(m, "start", json_string(at));
+        json_array_append_new(arr, m);
+    }
+    free(pts);
+    free(hours);
+    json_t *o = json_pack("{s:s, s:o, s:o}", "by", by, "points", arr, "query", query_json(q));
+    *out = o;
+    return 0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const agg_t *x = a, *y = b;
+    return x->group < y->group ? -1 : x->group > y->group;
+}
+
+int report_breakdown(app_t *app, const report_query_t *q, report_group_t g, json_t **out,
+                     parley_err_t *err)
+{
+    agg_t *aggs;
+    int n;
+    int rc = collect(app, q, g, &aggs, &n);
+    if (rc) {
+        free(aggs);
+        return parley_errf(err, rc, "", "the report could not be read");
+    }
+    if (n) qsort(aggs, (size_t)n, sizeof *aggs, cmp_group);
+    const char *idname = g == RG_AGENT ? "agent_id" : g == RG_INBOX ? "inbox_id" : "team_id";
+    json_t *arr = json_array();
+    arena_t a;
+    arena_init(&a, 0);
+    for (int i = 0; i < n; i++) {
+        json_t *m = metrics_json(&aggs[i], q->business, -1);
+        json_object_set_new(m, idname, aggs[i].group ? json_integer(aggs[i].group) : json_null());
+        const char *name = NULL;
+        if (g == RG_AGENT && aggs[i].group) {
+            user_row_t u;
+            if (!app->store->ops->user_get(reader(app), q->f.account_id, aggs[i].group, &a, &u))
+                name = u.name;
+        } else if (g == RG_INBOX && aggs[i].group) {
+            inbox_row_t in;
+            if (!app->store->ops->desk->inbox_get(reader(app), q->f.account_id, aggs[i].group, &a,
+                                                  &in))
+                name = in.name;
+        } else if (g == RG_TEAM && aggs[i].group && app->store->ops->catalog) {
+            team_row_t t;
+            if (!app->store->ops->catalog->team_get(reader(app), q->f.account_id, aggs[i].group, &a,
+                                                    &t))
+                name = t.name;
+        }
+        json_object_set_new(m, "name", name ? json_string(name) : json_null());
+        json_array_append_new(arr, m);
+    }
+    arena_free(&a);
+    free(aggs);
+    *out = json_pack("{s:o, s:o}", "rows", arr, "query", query_json(q));
+    return 0;
+}
+
+/* ---- CSV ---------------------------------------------------------------------- */
+
+static bool numeric(const char *s)
+{
+    const char *p = s;
+    if (*p == '-') p++;
+    if (!*p) return false;
+    bool dot = false;
+    for (; *p; p++) {
+        if (*p == '.' && !dot)
+            dot = true;
+        else if (*p < '0' || *p > '9')
+            return false;
+    }
+    return p[-1] != '.';
+}
+
+void report_csv_cell(buf_t *out, const char *s)
+{
+    /* a cell a spreadsheet would run as a formula starts with an apostrophe;
+     * numbers this module writes (negative ones too) stay numbers */
+    bool formula = (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r') &&
+                   !numeric(s);
+    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+    if (quote) buf_putc(out, '"');
+    if (formula) buf_putc(out, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') buf_putc(out, '"');
+        buf_putc(out, *p);
+    }
+    if (quote) buf_putc(out, '"');
+}
+
+/* Flattens an object into (dotted name, text) pairs. */
+static void flatten(json_t *v, const char *prefix, json_t *names, json_t *values)
+{
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x)
+    {
+        char name[128];
+        snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (json_is_object(x)) {
+            flatten(x, name, names, values);
+            continue;
+        }
+        char text[64] = "";
+        const char *s = text;
+        if (json_is_string(x))
+            s = json_string_value(x);
+        else if (json_is_integer(x))
+            snprintf(text, sizeof text, "%lld", (long long)json_integer_value(x));
+        else if (json_is_real(x))
+            snprintf(text, sizeof text, "%.4f", json_real_value(x));
+        else if (json_is_boolean(x))
+            s = json_is_true(x) ? "true" : "false";
+        json_array_append_new(names, json_string(name));
+        json_array_append_new(values, json_string(s));
+    }
+}
+
+static void csv_row(buf_t *out, json_t *cells)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(cells, i, c)
+    {
+        if (i) buf_putc(out, ',');
+        report_csv_cell(out, json_string_value(c));
+    }
+    buf_puts(out, "\r\n");
+}
+
+/* Rows (objects) as CSV: the header is the first row's flattened names. */
+static void csv_objects(buf_t *out, json_t *rows, const char *const *drop)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        for (int d = 0; drop && drop[d]; d++) json_object_del(r, drop[d]);
+        json_t *names = json_array(), *values = json_array();
+        flatten(r, "", names, values);
+        if (i == 0) csv_row(out, names);
+        csv_row(out, values);
+        json_decref(names);
+        json_decref(values);
+    }
+}
+
+static void iso_cell(buf_t *out, int64_t ms)
+{
+    if (ms > 0) {
+        char b[32];
+        clock_format_iso(ms, b);
+        buf_puts(out, b);
+    }
+}
+
+static void ms_cell(buf_t *out, int64_t ms)
+{
+    if (ms >= 0) buf_printf(out, "%.3f", (double)ms / 1000.0);
+}
+
+static int conversations_csv(app_t *app, const report_query_t *q, buf_t *out,
+                             void (*progress)(void *, int64_t, int64_t), void *pctx)
+{
+    static const char *const pr[] = {"low", "medium", "high", "critical"};
+    int64_t total = 0, done = 0, after = 0;
+    int rc = rops(app)->conv_count(reader(app), &q->f, &total);
+    if (rc) return rc;
+    buf_puts(out, "conversation_id,inbox_id,channel,team_id,assignee_id,priority,status,"
+                  "created_at,first_reply_at,resolved_at,first_response_seconds,"
+                  "first_response_business_seconds,average_response_seconds,"
+                  "resolution_seconds,resolution_business_seconds,customer_messages,"
+                  "human_replies,reopens,resolutions,sentiment_first,sentiment_last,"
+                  "sentiment_shift\r\n");
+    for (;;) {
+        arena_t a;
+        arena_init(&a, 0);
+        rconv_t *rows;
+        int k;
+        rc = rops(app)->conv_list(reader(app), &q->f, after, 500, &a, &rows, &k);
+        for (int i = 0; !rc && i < k; i++) {
+            const rconv_t *r = &rows[i];
+            buf_printf(out, "%lld,%lld,", (long long)r->conversation_id, (long long)r->inbox_id);
+            report_csv_cell(out, r->channel);
+            buf_printf(out, ",%lld,%lld,%s,", (long long)r->team_id, (long long)r->assignee_id,
+                       pr[r->priority & 3]);
+            report_csv_cell(out, r->status);
+            buf_putc(out, ',');
+            iso_cell(out, r->created_at);
+            buf_putc(out, ',');
+            iso_cell(out, r->first_reply_at);
+            buf_putc(out, ',');
+            iso_cell(out, r->resolved_at);
+            buf_putc(out, ',');
+            ms_cell(out, r->frt_ms);
+            buf_putc(out, ',');
+            ms_cell(out, r->frt_bh_ms);
+            buf_putc(out, ',');
+            ms_cell(out, r->rt_n ? r->rt_ms / r->rt_n : -1);
+            buf_putc(out, ',');
+            ms_cell(out, r->res_ms);
+            buf_putc(out, ',');
+            ms_cell(out, r->res_bh_ms);
+            buf_printf(out, ",%lld,%lld,%lld,%lld,", (long long)r->msgs_in,
+                       (long long)r->replies_out, (long long)r->reopens, (long long)r->resolutions);
+            if (r->sent_n) {
+                int64_t nl = r->sent_n < 3 ? r->sent_n : 3, last = 0;
+                for (int64_t j = 0; j < nl; j++) last += r->sent_last[j];
+                double f = (double)r->sent_first_sum / (double)r->sent_first_n / 10000.0;
+                double l = (double)last / (double)nl / 10000.0;
+                buf_printf(out, "%.4f,%.4f,%.4f", f, l, l - f);
+            } else {
+                buf_puts(out, ",,");
+            }
+            buf_puts(out, "\r\n");
+        }
+        done += k;
+        if (k) after = rows[k - 1].conversation_id;
+        arena_free(&a);
+        if (progress) progress(pctx, done, total);
+        if (rc || k < 500) return rc;
+    }
+}
+
+int report_csv(app_t *app, const report_query_t *q, const char *name, const char *by, bool bom,
+               buf_t *out, void (*progress)(void *ctx, int64_t done, int64_t total), void *pctx,
+               parley_err_t *err)
+{
+    if (bom) buf_puts(out, "\xEF\xBB\xBF");
+    static const char *const drop_query[] = {"query", NULL};
+    json_t *j = NULL;
+    int rc;
+    if (!strcmp(name, "conversations")) {
+        rc = conversations_csv(app, q, out, progress, pctx);
+        if (rc) return parley_errf(err, rc, "", "the conversations could not be read");
+        return 0;
+    }
+    if (!strcmp(name, "summary")) {
+        if ((rc = report_summary(app, q, &j, err))) return rc;
+        json_t *rows = json_pack("[o]", j);
+        csv_objects(out, rows, drop_query);
+        json_decref(rows);
+    } else if (!strcmp(name, "timeseries")) {
+        if ((rc = report_timeseries(app, q, by, &j, err))) return rc;
+        json_t *pts = json_object_get(j, "points");
+        /* start first: move it to the front of each point */
+        size_t i;
+        json_t *p;
+        json_t *rows = json_array();
+        json_array_foreach(pts, i, p)
+        {
+            json_t *r = json_pack("{s:O}", "start", json_object_get(p, "start"));
+            json_object_del(p, "start");
+            json_object_update(r, p);
+            json_array_append_new(rows, r);
+        }
+        csv_objects(out, rows, NULL);
+        json_decref(rows);
+        json_decref(j);
+    } else {
+        report_group_t g = !strcmp(name, "agents")    ? RG_AGENT
+                           : !strcmp(name, "inboxes") ? RG_INBOX
+                           : !strcmp(name, "teams")   ? RG_TEAM
+                                                      : RG_NONE;
+        if (g == RG_NONE) return parley_errf(err, PARLEY_ENOENT, "", "no report named %s", name);
+        if ((rc = report_breakdown(app, q, g, &j, err))) return rc;
+        json_t *rows = json_array();
+        size_t i;
+        json_t *p;
+        const char *idname = g == RG_AGENT ? "agent_id" : g == RG_INBOX ? "inbox_id" : "team_id";
+        json_array_foreach(json_object_get(j, "rows"), i, p)
+        {
+            json_t *r = json_pack("{s:O, s:O}", idname, json_object_get(p, idname), "name",
+                                  json_object_get(p, "name"));
+            json_object_del(p, idname);
+            json_object_del(p, "name");
+            json_object_update(r, p);
+            json_array_append_new(rows, r);
+        }
+        csv_objects(out, rows, NULL);
+        json_decref(rows);
+        json_decref(j);
+    }
+    if (progress) progress(pctx, 1, 1);
+    return 0;
+}
+
+/* ---- weekly digest ---------------------------------------------------------------- */
+
+static int parse_week(const char *w, int64_t *monday_day)
+{
+    int y, n;
+    char tail;
+    if (!w || sscanf(w, "%4d-W%2d%c", &y, &n, &tail) != 2 || strlen(w) != 8 || y < 1970 ||
+        y > 9999 || n < 1 || n > 53)
+        return PARLEY_EINVAL;
+    int64_t jan4 = tz_days_from_civil(y, 1, 4);
+    int64_t wd = ((jan4 + 3) % 7 + 7) % 7; /* 0 = Monday */
+    int64_t mon = jan4 - wd + (int64_t)(n - 1) * 7;
+    if (n == 53) { /* only years whose week 53 exists */
+        int64_t next = tz_days_from_civil(y + 1, 1, 4);
+        if (mon >= next - (((next + 3) % 7 + 7) % 7)) return PARLEY_EINVAL;
+    }
+    *monday_day = mon;
+    return 0;
+}
+
+static void week_name(int64_t monday_day, char out[16])
+{
+    int64_t thu = monday_day + 3, y;
+    int m, d;
+    tz_civil_from_days(thu, &y, &m, &d);
+    int64_t jan4 = tz_days_from_civil(y, 1, 4);
+    int64_t w1 = jan4 - (((jan4 + 3) % 7 + 7) % 7);
+    snprintf(out, 16, "%04lld-W%02lld", (long long)y, (long long)((monday_day - w1) / 7 + 1));
+}
+
+static json_t *targets_json(app_t *app, int64_t account_id)
+{
+    const store_sla_ops_t *ops = app->store->ops->sla;
+    if (!ops) return json_null();
+    arena_t a;
+    arena_init(&a, 0);
+    page_t p = {.account_id = account_id, .limit = 1};
+    sla_policy_row_t *rows;
+    int n;
+    json_t *out = json_null();
+    sla_policy_t pol;
+    if (!ops->policy_list(reader(app), &p, &a, &rows, &n) && n > 0 &&
+        !sla_policy_from_text(rows[0].policy, &pol)) {
+        const sla_target_t *t = pol.targets[1]; /* medium */
+        out = json_pack(
+            "{s:s, s:b, s:o, s:o, s:o}", "policy", rows[0].name, "business_hours",
+            pol.business_hours, "first_response_seconds",
+            t[SLA_FIRST_RESPONSE].internal_ms
+                ? json_integer(t[SLA_FIRST_RESPONSE].internal_ms / 1000)
+                : json_null(),
+            "next_response_seconds",
+            t[SLA_NEXT_RESPONSE].internal_ms ? json_integer(t[SLA_NEXT_RESPONSE].internal_ms / 1000)
+                                             : json_null(),
+            "resolution_seconds",
+            t[SLA_RESOLUTION].internal_ms ? json_integer(t[SLA_RESOLUTION].internal_ms / 1000)
+                                          : json_null());
+    }
+    arena_free(&a);
+    return out;
+}
+
+int report_digest(app_t *app, int64_t account_id, const char *week, int64_t now, json_t **out,
+                  parley_err_t *err)
+{
+    int64_t mon;
+    if (week) {
+        if (parse_week(week, &mon))
+            return parley_errf(err, PARLEY_EINVAL, "/week", "week is an ISO week such as 2026-W11");
+    } else {
+        int64_t today = floor_div(now, DAY_MS);
+        mon = today - ((today + 3) % 7 + 7) % 7 - 7; /* the last complete week */
+    }
+    report_query_t q = {.f = {.account_id = account_id, .priority = -1}};
+    json_t *weeks[2];
+    for (int i = 0; i < 2; i++) {
+        q.f.since = (mon - 7 * i) * DAY_MS;
+        q.f.until = q.f.since + 7 * DAY_MS;
+        int rc = report_summary(app, &q, &weeks[i], err);
+        if (rc) {
+            if (i) json_decref(weeks[0]);
+            return rc;
+        }
+        json_object_del(weeks[i], "query");
+    }
+    char name[16], prev[16], s[32], u[32];
+    week_name(mon, name);
+    week_name(mon - 7, prev);
+    clock_format_iso(mon * DAY_MS, s);
+    clock_format_iso((mon + 7) * DAY_MS, u);
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "week", name, "previous_week", prev,
+                     "since", s, "until", u, "this_week", weeks[0], "last_week", weeks[1],
+                     "targets", targets_json(app, account_id));
+    return 0;
+}
+
+static void html_text(buf_t *b, const char *s)
+{
+    for (; *s; s++) switch (*s) {
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '&': buf_puts(b, "&amp;"); break;
+        case '"': buf_puts(b, "&quot;"); break;
+        default: buf_putc(b, *s);
+        }
+}
+
+static json_t *path(const json_t *o, const char *p)
+{
+    char part[64];
+    json_t *v = (json_t *)o;
+    while (v && *p) {
+        size_t n = strcspn(p, ".");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        v = json_object_get(v, part);
+        p += n + (p[n] == '.');
+    }
+    return v;
+}
+
+static void html_value(buf_t *b, json_t *v, bool minutes)
+{
+    if (json_is_integer(v))
+        buf_printf(b, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v) && minutes)
+        buf_printf(b, "%.1f min", json_real_value(v) / 60.0);
+    else if (json_is_real(v))
+        buf_printf(b, "%.2f", json_real_value(v));
+    else
+        buf_puts(b, "&ndash;");
+}
+
+char *report_digest_html(const json_t *d)
+{
+    static const struct {
+        const char *label, *path, *target;
+        bool minutes;
+    } rows[] = {
+        {"Conversations received", "volume.received", NULL, false},
+        {"Resolved", "volume.resolved", NULL, false},
+        {"Backlog at the end of the week", "volume.backlog", NULL, false},
+        {"First response time (median)", "first_response_time.median_seconds",
+         "first_response_seconds", true},
+        {"First response time (mean)", "first_response_time.mean_seconds", NULL, true},
+        {"First response time (p90)", "first_response_time.p90_seconds", NULL, true},
+        {"Response time (mean)", "response_time.mean_seconds", "next_response_seconds", true},
+        {"Resolution time (median)", "resolution_time.median_seconds", "resolution_seconds", true},
+        {"Resolution rate", "resolution_rate", NULL, false},
+        {"Response rate", "response_rate", NULL, false},
+        {"Messages to resolution", "messages_to_resolution.mean", NULL, false},
+        {"Sentiment shift", "sentiment_shift.mean", NULL, false},
+        {"CSAT (share 4-5)", "csat.satisfied_share", NULL, false},
+        {"NPS", "nps.score", NULL, false},
+        {"SLA first response compliance", "sla.first_response.compliance", NULL, false},
+        {"SLA next response compliance", "sla.next_response.compliance", NULL, false},
+        {"SLA resolution compliance", "sla.resolution.compliance", NULL, false},
+        {"Resolved by bots", "bot_handled.resolved", NULL, false},
+    };
+    buf_t b;
+    buf_init(&b, 0);
+    const char *week = json_string_value(json_object_get(d, "week"));
+    const char *prev = json_string_value(json_object_get(d, "previous_week"));
+    buf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                 "<title>Parley weekly digest ");
+    html_text(&b, week);
+    buf_puts(&b, "</title><style>body{font:14px system-ui,sans-serif;margin:2em}"
+                 "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
+                 "text-align:right}td:first-child,th:first-child{text-align:left}</style></head>"
+                 "<body><h1>Weekly digest ");
+    html_text(&b, week);
+    buf_puts(&b, "</h1><table><thead><tr><th>Metric</th><th>");
+    html_text(&b, week);
+    buf_puts(&b, "</th><th>");
+    html_text(&b, prev);
+    buf_puts(&b, "</th><th>Change</th><th>Target</th></tr></thead><tbody>\n");
+    json_t *tw = json_object_get(d, "this_week"), *lw = json_object_get(d, "last_week");
+    json_t *tg = json_object_get(d, "targets");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        json_t *a = path(tw, rows[i].path), *p = path(lw, rows[i].path);
+        buf_puts(&b, "<tr><td>");
+        html_text(&b, rows[i].label);
+        buf_puts(&b, "</td><td>");
+        html_value(&b, a, rows[i].minutes);
+        buf_puts(&b, "</td><td>");
+        html_value(&b, p, rows[i].minutes);
+        buf_puts(&b, "</td><td>");
+        if (json_is_number(a) && json_is_number(p)) {
+            double delta = json_number_value(a) - json_number_value(p);
+            if (rows[i].minutes)
+                buf_printf(&b, "%+.1f min", delta / 60.0);
+            else
+                buf_printf(&b, "%+.2f", delta);
+        } else {
+            buf_puts(&b, "&ndash;");
+        }
+        buf_puts(&b, "</td><td>");
+        json_t *t =
+            rows[i].target && json_is_object(tg) ? json_object_get(tg, rows[i].target) : NULL;
+        if (json_is_integer(t))
+            buf_printf(&b, "%.1f min", (double)json_integer_value(t) / 60.0);
+        else
+            buf_puts(&b, "&ndash;");
+        buf_puts(&b, "</td></tr>\n");
+    }
+    buf_puts(&b, "</tbody></table></body></html>\n");
+    return buf_detach(&b, NULL);
+}
+
+/* ---- verification ------------------------------------------------------------------ */
+
+typedef struct {
+    rollup_ctx_t x;
+    int64_t events;
+    int rc;
+} replay_t;
+
+static int replay_one(const event_row_t *e, void *p)
+{
+    replay_t *r = p;
+    json_t *payload = json_loads(e->payload ? e->payload : "{}", 0, NULL);
+    int rc = rollup_apply(&r->x, e->account_id, e->type, e->at, payload);
+    json_decref(payload);
+    r->events++;
+    if (rc) r->rc = rc;
+    return rc ? 1 : 0;
+}
+
+static int replay_tx(store_conn_t *c, void *p)
+{
+    replay_t *r = p;
+    r->x.c = c;
+    if (!r->x.lookup) r->x.lookup = c; /* a rebuild reads the log it writes beside */
+    const app_t *app = r->x.app;
+    int rc = r->x.ops->clear(c);
+    if (rc) return rc;
+    rc = app->store->ops->event_walk(r->x.lookup, replay_one, r);
+    return r->rc ? r->rc : rc < 0 ? rc : 0;
+}
+
+typedef struct {
+    FILE *out;
+    int max, shown;
+} diff_ctx_t;
+
+static void print_diff(void *p, const char *table, const char *row, const char *col, const char *va,
+                       const char *vb)
+{
+    diff_ctx_t *d = p;
+    if (d->shown++ >= d->max) return;
+    fprintf(d->out, "DIFF %s [%s] %s: rollup %s, recomputed %s\n", table, row, col, va, vb);
+}
+
+int reports_verify(app_t *app, FILE *out, int max_print, int64_t *ndiff)
+{
+    char path[] = "/tmp/parley-verify-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return PARLEY_EIO;
+    close(fd);
+    unlink(path);
+    store_t *scratch = NULL;
+    parley_err_t err = {0};
+    int rc = store_open_sqlite(path, &scratch, &err);
+    if (!rc) {
+        replay_t r = {.x = {.app = app, .lookup = reader(app), .ops = rops(app)}};
+        rc = scratch->ops->write(scratch, replay_tx, &r);
+        diff_ctx_t d = {.out = out, .max = max_print};
+        if (!rc)
+            rc = rops(app)->compare(reader(app), scratch->ops->reader(scratch), print_diff, &d,
+                                    ndiff);
+        if (!rc)
+            fprintf(out, "%lld events replayed; %lld differences\n", (long long)r.events,
+                    (long long)*ndiff);
+    }
+    store_close(scratch);
+    char p2[64];
+    unlink(path);
+    snprintf(p2, sizeof p2, "%s-wal", path);
+    unlink(p2);
+    snprintf(p2, sizeof p2, "%s-shm", path);
+    unlink(p2);
+    snprintf(p2, sizeof p2, "%s.key", path);
+    unlink(p2);
+    return rc;
+}
+
+int reports_rebuild(app_t *app)
+{
+    replay_t r = {.x = {.app = app, .lookup = NULL, .ops = rops(app)}};
+    /* inside the writer transaction: lookups read through it too */
+    return app->store->ops->write(app->store, replay_tx, &r);
+}

@@ -1,0 +1,43 @@
+/*
+ * rollups.h - report rollups maintained from the event stream.
+ *
+ * Owns the translation of desk events (conversation.*, message.created,
+ * sla.met / sla.breached, survey.answered) into rollup rows, histogram
+ * samples and per-conversation report state, written in the transaction of
+ * the event itself (desk_event calls rollup_on_event). Never reads the
+ * conversation or message tables: the event payloads and the report state
+ * are everything, so a replay of the event log gives the same rows
+ * (`parley reports verify`). The metric definitions are DOMAIN.md's.
+ */
+#ifndef PARLEY_DESK_ROLLUPS_H
+#define PARLEY_DESK_ROLLUPS_H
+
+#include <jansson.h>
+
+#include "desk/app.h"
+#include "store/store_reports.h"
+
+/* The histogram bucket of a duration: 0 below one second, then log-scaled
+ * (each bucket about 15% wider than the one before) up to REPORT_BUCKETS-1. */
+int rollup_bucket(int64_t ms);
+/* The smallest duration (ms) of a bucket. */
+int64_t rollup_bucket_floor(int bucket);
+
+/* Where the rollups are written and where inboxes and calendars are read
+ * (the same connection live; the source database in a verification replay). */
+typedef struct {
+    const app_t *app;     /* inbox channels and calendars are read through its store */
+    store_conn_t *lookup; /* connection for those reads */
+    store_conn_t *c;      /* connection written */
+    const struct store_reports_ops *ops;
+} rollup_ctx_t;
+
+/* Applies one event (type, at, payload) of account to the report tables. */
+int rollup_apply(const rollup_ctx_t *x, int64_t account_id, const char *type, int64_t at,
+                 json_t *payload);
+
+/* The hook of desk_event: the event e about to be appended at `at`, inside
+ * the writer transaction c. A no-op for events reports do not read. */
+int rollup_on_event(store_conn_t *c, const app_t *app, const event_new_t *e, int64_t at);
+
+#endif

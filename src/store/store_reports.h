@@ -1,0 +1,115 @@
+/*
+ * store_reports.h - the store's part for reports: rollup rows (counters and
+ * time sums per account x hour x inbox x channel x agent x team x priority),
+ * time histograms, the per-conversation report state, and the aggregate
+ * queries the report endpoints run over them.
+ *
+ * Writes happen inside the desk event's transaction (desk/rollups.c); reads
+ * are scoped by account. Never computes a metric: desk/reports.c does.
+ */
+#ifndef PARLEY_STORE_STORE_REPORTS_H
+#define PARLEY_STORE_STORE_REPORTS_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* The counter columns of report_rollups, in table order. */
+#define REPORT_COLUMNS(X)                                                                          \
+    X(received)                                                                                    \
+    X(reopened) X(resolved) X(resolved_bot) X(responded) X(backlog_delta) X(assigned) X(msgs_in)   \
+        X(replies_out) X(notes) X(bot_out) X(auto_out) X(frt_n) X(frt_ms) X(frt_bh_ms) X(rt_n)     \
+            X(rt_ms) X(rt_bh_ms) X(res_n) X(res_ms) X(res_bh_ms) X(mtr_n) X(mtr_sum) X(shift_n)    \
+                X(shift_sum) X(sla_fr_met) X(sla_fr_breached) X(sla_nr_met) X(sla_nr_breached)     \
+                    X(sla_res_met) X(sla_res_breached) X(csat_n) X(csat_sum) X(csat_good) X(nps_n) \
+                        X(nps_promoters) X(nps_detractors)
+
+#define REPORT_ENUM_(c) RC_##c,
+enum { REPORT_COLUMNS(REPORT_ENUM_) RC_COUNT };
+#undef REPORT_ENUM_
+extern const char *const report_column_names[RC_COUNT];
+
+/* Histogram metrics and buckets (bucket of a duration: rollup_bucket). */
+enum { HM_FRT, HM_FRT_BH, HM_RT, HM_RT_BH, HM_RES, HM_RES_BH, HM_COUNT };
+#define REPORT_BUCKETS 128
+
+typedef struct {
+    int64_t account_id, hour, inbox_id, agent_id, team_id;
+    int priority;
+    const char *channel;
+} rollup_key_t;
+
+/* The report state and facts of one conversation (report_conversations). */
+typedef struct {
+    int64_t conversation_id, account_id, inbox_id;
+    char channel[32];
+    int64_t team_id, assignee_id;
+    int priority;
+    char status[16];
+    int64_t created_at, c_hour, c_team;
+    int c_priority;
+    int64_t cycle_opened_at, cycle_replied, cycle_bot, cycle_msgs, run_start, handoff_at;
+    int64_t responded, first_reply_at, resolved_at;
+    int64_t msgs_in, replies_out, reopens, resolutions;
+    int64_t frt_ms, frt_bh_ms, res_ms, res_bh_ms, rt_n, rt_ms, rt_bh_ms;
+    int64_t sent_first_sum, sent_first_n, sent_last[3], sent_n;
+} rconv_t;
+
+/* What a report reads: zero/NULL = not filtered. Times are ms. */
+typedef struct {
+    int64_t account_id;
+    int64_t since, until; /* [since, until) */
+    int64_t inbox_id, team_id, agent_id, label_id;
+    int priority; /* -1 = any */
+    const char *channel;
+} report_filter_t;
+
+/* How aggregate rows are grouped. */
+typedef enum { RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX, RG_TEAM } report_group_t;
+
+/* One aggregate row: the group's key (hour / id; 0 for RG_NONE) and sums. */
+typedef struct {
+    int64_t group;
+    int64_t v[RC_COUNT];
+} report_sums_t;
+
+typedef struct {
+    int64_t group;
+    int metric, bucket;
+    int64_t n, sum_ms;
+} report_hist_row_t;
+
+typedef struct store_reports_ops {
+    /* Adds the deltas v[] to the row of k (created at zero). */
+    int (*rollup_add)(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT]);
+    /* One sample of ms into bucket of metric for k. */
+    int (*hist_add)(store_conn_t *c, const rollup_key_t *k, int metric, int bucket, int64_t ms);
+    /* PARLEY_ENOENT when the conversation has no report state yet. */
+    int (*conv_get)(store_conn_t *c, int64_t conversation_id, rconv_t *out);
+    int (*conv_put)(store_conn_t *c, const rconv_t *in);
+
+    /* Sums of the rows matching f (label_id ignored), grouped; *out in a. */
+    int (*sums)(store_conn_t *c, const report_filter_t *f, report_group_t g, arena_t *a,
+                report_sums_t **out, int *n);
+    /* Histogram rows matching f, summed per (group, metric, bucket). */
+    int (*hist)(store_conn_t *c, const report_filter_t *f, report_group_t g, arena_t *a,
+                report_hist_row_t **out, int *n);
+    /* SUM(backlog_delta) of every row before f->until (period start ignored). */
+    int (*backlog)(store_conn_t *c, const report_filter_t *f, int64_t *out);
+    /* Conversations created in [since, until) matching f (label_id honoured),
+     * by id after `after`, up to limit; *out in a. */
+    int (*conv_list)(store_conn_t *c, const report_filter_t *f, int64_t after, int limit,
+                     arena_t *a, rconv_t **out, int *n);
+    /* How many conv_list would return in all. */
+    int (*conv_count)(store_conn_t *c, const report_filter_t *f, int64_t *n);
+    /* Empties the report tables (before a rebuild from the event log). */
+    int (*clear)(store_conn_t *c);
+    /* Compares every report table of a with b (same schema) row by row; calls
+     * diff for each difference (up to max); *ndiff counts them all. */
+    int (*compare)(store_conn_t *a, store_conn_t *b,
+                   void (*diff)(void *ctx, const char *table, const char *row, const char *col,
+                                const char *va, const char *vb),
+                   void *ctx, int64_t *ndiff);
+} store_reports_ops_t;
+
+#endif

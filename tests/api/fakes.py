@@ -1,0 +1,83 @@
+"""fakes.py - a local fake of the platforms' send APIs (Graph, WhatsApp Cloud,
+Twilio, Telegram, X): records every request and answers in each platform's
+format, so delivery is tested without the internet."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakePlatform:
+    def __init__(self):
+        self.requests = []
+        self.fail_next = 0  # answer this many requests with 503 first
+        self.seq = 5000  # platform message ids are unique
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n)
+                with fake.lock:
+                    fake.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": body})
+                    fail = fake.fail_next > 0
+                    if fail:
+                        fake.fail_next -= 1
+                if fail:
+                    self.send_response(503)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"error":{"message":"temporarily unavailable"}}')
+                    return
+                with fake.lock:
+                    fake.seq += 1
+                    seq = fake.seq
+                code, answer = fake.answer(self.path, seq)
+                data = json.dumps(answer).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def answer(path, seq):
+        if path.startswith("/v19.0/me/messages"):
+            return 200, {"recipient_id": "7001002003004005", "message_id": "m_Reply0001"}
+        if "/messages" in path and path.startswith("/v19.0/1065"):
+            return 200, {"messaging_product": "whatsapp", "messages": [{"id": "wamid.REPLY0001"}]}
+        if path.startswith("/v19.0/") and (path.endswith("/comments") or path.endswith("/replies")
+                                            or path.endswith("/messages")):
+            return 200, {"id": f"reply_comment_{seq}"}
+        if path.startswith("/2010-04-01/"):
+            return 201, {"sid": f"SMreply{seq}", "status": "queued"}
+        if "/sendMessage" in path:
+            return 200, {"ok": True, "result": {"message_id": seq, "date": 1764000800,
+                                                "chat": {"id": 123456789, "type": "private"}}}
+        if path.startswith("/2/tweets"):
+            return 201, {"data": {"id": f"18610000000000{seq}", "text": "ok"}}
+        if path.startswith("/2/dm_conversations/"):
+            return 201, {"data": {"dm_conversation_id": "c1", "dm_event_id": f"dm_reply_{seq}"}}
+        return 404, {"error": "unknown path " + path}
+
+    def wait_for(self, n, timeout=10.0):
+        import time
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if len(self.requests) >= n:
+                    return list(self.requests)
+            time.sleep(0.05)
+        with self.lock:
+            return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
