@@ -25,7 +25,7 @@ set(PARLEY_SOURCES
   src/http/h_analyze.c src/http/stream.c
   src/http/h_catalog.c src/http/h_contacts.c src/http/h_conversations.c src/http/h_inboxes.c
   src/http/h_web.c
-  src/http/h_webhooks.c
+  src/http/h_webhooks.c src/http/h_deliveries.c
   src/http/h_sla.c
   src/store/sqlite_webhooks.c src/desk/webhooks.c src/http/h_outbound.c
   src/cli/admin.c src/cli/sentiment.c src/cli/serve.c src/cli/mailin.c

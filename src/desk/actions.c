@@ -110,7 +110,10 @@ static int post_tx(dtx_t *t, void *p)
         if (!cv.first_reply_at) cv.first_reply_at = t->now;
         cv.waiting_since = 0;
         cv.last_message_at = t->now;
-        if ((rc = conv_save(t, &before, &cv, NULL, NULL))) goto done;
+        if (x->in->offline) cv.offline_at = t->now;
+        if ((rc = conv_save(t, &before, &cv, x->in->offline ? "conversation.taken_offline" : NULL,
+                            NULL)))
+            goto done;
         if ((rc = sla_on_reply(t, &cv))) goto done; /* a human reply meets response clocks */
         if ((rc = ops->outbox_create(t->c, cv.account_id, m.id, cv.inbox_id, t->now, NULL)))
             goto done;
@@ -141,6 +144,41 @@ done:
     return rc;
 }
 
+/* What each platform refuses, checked before anything is stored so the agent
+ * hears it now rather than as a failed delivery later. */
+static int channel_rules(app_t *app, store_t *st, const conv_row_t *cv, const char *body,
+                         size_t len, arena_t *a, parley_err_t *err)
+{
+    const store_desk_ops_t *ops = st->ops->desk;
+    store_conn_t *c = st->ops->reader(st);
+    inbox_row_t in;
+    if (ops->inbox_get(c, cv->account_id, cv->inbox_id, a, &in)) return 0;
+    if (!strcmp(in.channel, "x") && !strcmp(cv->visibility, "public")) {
+        size_t chars = voice_count_chars(body, len);
+        if (chars > 280)
+            return parley_errf(err, PARLEY_EINVAL, "/body",
+                               "X allows 280 characters in a public reply; this one has %zu",
+                               chars);
+    }
+    if (!strcmp(in.channel, "twilio_sms")) {
+        size_t segments = voice_sms_segments(body, len);
+        if (segments > 10)
+            return parley_errf(err, PARLEY_EINVAL, "/body",
+                               "this SMS would need %zu segments; keep it within 10", segments);
+    }
+    if (!strcmp(in.channel, "whatsapp")) {
+        message_row_t last;
+        int64_t now = app_now(app);
+        if (ops->message_latest_inbound(c, cv->id, a, &last) != 0 ||
+            now - last.created_at > 24LL * 3600 * 1000)
+            return parley_errf(err, PARLEY_EINVAL, "/body",
+                               "the customer last wrote more than 24 hours ago: outside WhatsApp's "
+                               "customer-service window only an approved template message may be "
+                               "sent");
+    }
+    return 0;
+}
+
 int desk_post_message(app_t *app, const actor_t *by, int64_t conversation_id, const post_in_t *in,
                       post_out_t *out, parley_err_t *err)
 {
@@ -158,8 +196,18 @@ int desk_post_message(app_t *app, const actor_t *by, int64_t conversation_id, co
         int rc =
             st->ops->desk->conv_get(st->ops->reader(st), by->account_id, conversation_id, &a, &cv);
         bool is_public = rc == 0 && !strcmp(cv.visibility, "public");
+        if (rc) {
+            arena_free(&a);
+            return parley_errf(err, PARLEY_ENOENT, "", "no conversation with this id");
+        }
+        if (in->offline && !is_public) {
+            arena_free(&a);
+            return parley_errf(err, PARLEY_EINVAL, "/offline",
+                               "only a public conversation can be taken offline");
+        }
+        rc = channel_rules(app, st, &cv, in->body, len, &a, err);
         arena_free(&a);
-        if (rc) return parley_errf(err, PARLEY_ENOENT, "", "no conversation with this id");
+        if (rc) return rc;
         out->n_findings = analyze_draft(in->body, len, is_public, out->findings, ANALYSIS_MAX_VOICE,
                                         &out->blocked);
         if (out->blocked)
@@ -213,6 +261,23 @@ static int update_tx(dtx_t *t, void *p)
     if ((v = json_object_get(x->patch, "status"))) {
         const char *s = json_string_value(v);
         if (strcmp(s, cv.status) != 0) {
+            if (!strcmp(s, "resolved") && cv.offline_at &&
+                !json_is_true(json_object_get(x->patch, "skip_closing_note"))) {
+                /* The world saw the complaint: it must see it closed. */
+                message_row_t *msgs;
+                int n = 0;
+                ops->message_list(t->c, cv.id, 0, 1000, t->arena, &msgs, &n);
+                bool closed = false;
+                for (int i = 0; i < n; i++)
+                    closed |= !strcmp(msgs[i].kind, "reply") &&
+                              !strcmp(msgs[i].visibility, "public") &&
+                              msgs[i].created_at > cv.offline_at;
+                if (!closed)
+                    return parley_errf(x->err, PARLEY_ECONFLICT, "/status",
+                                       "this public conversation was taken offline: post a short "
+                                       "public closing note (e.g. \"Glad we could sort this out "
+                                       "in private, thanks for your patience!\") before resolving");
+            }
             if (!strcmp(s, "resolved")) {
                 cv.resolved_at = t->now;
                 cv.snoozed_until = 0;

@@ -17,6 +17,8 @@ typedef struct {
     bool note; /* internal note instead of a reply */
     const char *body;
     bool takeover; /* reply although a colleague holds the conversation */
+    bool offline;  /* "take it offline": a public invitation to a private channel;
+                      the private conversation that follows is linked to this one */
 } post_in_t;
 
 typedef struct {

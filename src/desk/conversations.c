@@ -148,6 +148,12 @@ json_t *conv_to_json(const conv_row_t *cv)
         "last_message_at", iso_or_null(cv->last_message_at, b6), "version", (json_int_t)cv->version,
         "updated_at", iso_or_null(cv->updated_at, b7));
     json_object_set_new(o, "sla", sla_conv_json_current(cv)); /* next deadline and state */
+    char b8[32];
+    json_object_set_new(o, "linked_conversation_id",
+                        cv->linked_id ? json_integer(cv->linked_id) : json_null());
+    json_object_set_new(o, "taken_offline_at",
+                        cv->offline_at ? json_string(iso_or_null(cv->offline_at, b8))
+                                       : json_null());
     return o;
 }
 
@@ -188,7 +194,8 @@ json_t *message_to_json_for(const message_row_t *m, bool may_see_pii)
         /* the kind only shapes the mask's hint; keep the real one */
         const char *kind = json_string_value(json_object_get(sp, "kind"));
         for (int t = 0; t < 6; t++)
-            if (kind && !strcmp(kind, pii_kind_name((pii_kind_t)t))) spans[k - 1].kind = (pii_kind_t)t;
+            if (kind && !strcmp(kind, pii_kind_name((pii_kind_t)t)))
+                spans[k - 1].kind = (pii_kind_t)t;
     }
     size_t need = pii_redact(m->body, len, spans, k, NULL, 0);
     char *buf = malloc(need + 1);

@@ -3,6 +3,7 @@
  */
 #include "desk/delivery.h"
 
+#include "core/crypto.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "desk/desk.h"
@@ -68,8 +69,8 @@ static const char *call_header(const ch_http_call_t *call, const char *name)
 }
 
 /* Performs the call; fills status and response body. 0 or PARLEY_EIO (network). */
-static int perform(delivery_t *d, const json_t *settings, const ch_http_call_t *call,
-                   long *status, buf_t *out, char *errbuf)
+static int perform(delivery_t *d, const json_t *settings, const ch_http_call_t *call, long *status,
+                   buf_t *out, char *errbuf, int64_t *retry_after_s)
 {
     CURL *c = d->curl;
     curl_easy_reset(c);
@@ -99,7 +100,9 @@ static int perform(delivery_t *d, const json_t *settings, const ch_http_call_t *
         const char *pass = json_string_value(json_object_get(settings, "smtp_password"));
         if (user) curl_easy_setopt(c, CURLOPT_USERNAME, user);
         if (pass) curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
-        if (!strncmp(call->url, "smtp://", 7)) curl_easy_setopt(c, CURLOPT_USE_SSL, CURLUSESSL_TRY);
+        /* Credentials never cross the network in clear: with a login, TLS is required. */
+        if (!strncmp(call->url, "smtp://", 7))
+            curl_easy_setopt(c, CURLOPT_USE_SSL, user ? CURLUSESSL_ALL : CURLUSESSL_TRY);
     } else {
         for (int i = 0; i < call->n_headers; i++) hdrs = curl_slist_append(hdrs, call->headers[i]);
         if (call->content_type) {
@@ -119,11 +122,20 @@ static int perform(delivery_t *d, const json_t *settings, const ch_http_call_t *
     curl_slist_free_all(hdrs);
     curl_slist_free_all(rcpt);
     *out = resp.body;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_off_t ra = 0;
+    if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+        *retry_after_s = (int64_t)ra;
     if (cc != CURLE_OK) {
         if (!errbuf[0]) snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(cc));
+        /* An SMTP server that answered with a code has told us whether to retry
+         * (4xx) or not (5xx): let the adapter read it. */
+        if (smtp && *status >= 400) {
+            buf_puts(out, errbuf);
+            return 0;
+        }
         return PARLEY_EIO;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     if (smtp && *status == 250 && out->len == 0) {
         /* SMTP has no body to return: the Message-ID we wrote is the id. */
         const char *id = strstr(call->body ? call->body : "", "Message-ID:");
@@ -201,7 +213,8 @@ static void attempt(delivery_t *d, outbox_row_t job)
                          .thread_id = cv.external_thread_id,
                          .reply_to_id = have_in ? last_in.external_id : NULL,
                          .is_public = !strcmp(cv.visibility, "public"),
-                         .body = m.body};
+                         .body = m.body,
+                         .subject = cv.subject};
     ch_http_call_t call;
     parley_err_t err = {0};
     int rc = ch && settings && recipient ? ch->format_send(settings, &out, &a, &call, &err)
@@ -222,11 +235,12 @@ static void attempt(delivery_t *d, outbox_row_t job)
     buf_t body;
     buf_init(&body, 1 << 20);
     bool retry = true;
-    rc = perform(d, settings, &call, &status, &body, errbuf);
+    int64_t retry_after_s = 0;
+    rc = perform(d, settings, &call, &status, &body, errbuf, &retry_after_s);
     if (rc == 0) {
         char ext[256] = "";
-        rc = ch->parse_send_result(status, buf_cstr(&body), body.len, ext, sizeof ext, &retry,
-                                   &err);
+        rc =
+            ch->parse_send_result(status, buf_cstr(&body), body.len, ext, sizeof ext, &retry, &err);
         if (rc == 0) {
             res.job.status = "sent";
             res.status = "sent";
@@ -241,7 +255,15 @@ static void attempt(delivery_t *d, outbox_row_t job)
     if (rc) {
         if (retry && res.job.attempts < DELIVERY_MAX_ATTEMPTS) {
             res.job.status = "pending";
-            res.job.next_attempt_at = now + (1000LL << (2 * (res.job.attempts - 1)));
+            /* 1 s, 4 s, 16 s, ... with up to 20% jitter so a platform that came
+             * back is not hit by every waiting reply at once; a Retry-After
+             * (429, 503) is honoured when it asks for longer. */
+            int64_t backoff = 1000LL << (2 * (res.job.attempts - 1));
+            uint32_t jitter;
+            crypto_random_bytes(&jitter, sizeof jitter);
+            backoff += (int64_t)(jitter % (uint32_t)(backoff / 5 + 1));
+            if (retry_after_s * 1000 > backoff) backoff = retry_after_s * 1000;
+            res.job.next_attempt_at = now + backoff;
             res.job.last_error = res.error;
         } else {
             res.job.status = "dead";
@@ -383,8 +405,8 @@ static int receipt_tx(dtx_t *t, void *p)
 
 int desk_receipt(app_t *app, int64_t inbox_id, int64_t account_id, const ch_item_t *item)
 {
-    if (rank(item->receipt_status) < 0 && !(item->receipt_status &&
-                                             !strcmp(item->receipt_status, "failed")))
+    if (rank(item->receipt_status) < 0 &&
+        !(item->receipt_status && !strcmp(item->receipt_status, "failed")))
         return 0;
     actor_t sys = {.account_id = account_id, .kind = "system"};
     receipt_ctx_t x = {.inbox_id = inbox_id, .item = item};

@@ -141,7 +141,7 @@ int inbox_create(app_t *app, const actor_t *by, json_t *body, int64_t *id, parle
     if (!ch)
         return parley_errf(err, PARLEY_EINVAL, "/channel",
                            "unknown channel \"%s\" (messenger, instagram, whatsapp, twilio_sms, "
-                           "telegram, x, api)",
+                           "telegram, x, email, web, api)",
                            channel);
     json_t *settings = json_object_get(body, "settings");
     if ((rc = ch->validate_settings(settings, err))) return rc;

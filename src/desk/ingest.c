@@ -139,7 +139,10 @@ static int ingest_tx(dtx_t *t, void *p)
         cv.last_message_at = t->now;
     } else {
         char subject[121];
-        subject_of(it->body ? it->body : "", subject, sizeof subject);
+        subject_of(it->subject && *it->subject ? it->subject
+                   : it->body                  ? it->body
+                                               : "",
+                   subject, sizeof subject);
         cv = (conv_row_t){.account_id = inbox->account_id,
                           .inbox_id = inbox->id,
                           .contact_id = contact_id,
@@ -180,6 +183,19 @@ static int ingest_tx(dtx_t *t, void *p)
     x->out->message_id = m.id;
     x->out->conversation_id = cv.id;
     x->out->contact_id = contact_id;
+    /* The private conversation that follows "take it offline" is linked to the
+     * public one, so resolving the pair can close the public thread. */
+    conv_row_t pub;
+    if (!it->is_public && !cv.linked_id &&
+        ops->conv_offline_unlinked(t->c, contact_id, t->arena, &pub) == 0) {
+        conv_row_t pub_before = pub, priv_before = cv;
+        pub.linked_id = cv.id;
+        cv.linked_id = pub.id;
+        if ((rc = conv_save(t, &pub_before, &pub, "conversation.linked",
+                            json_pack("{s:I}", "private_conversation_id", (json_int_t)cv.id))))
+            return rc;
+        if ((rc = conv_save(t, &priv_before, &cv, NULL, NULL))) return rc;
+    }
     return router_route(t, &cv);
 }
 
@@ -198,6 +214,8 @@ int desk_ingest(app_t *app, const inbox_row_t *inbox, const ch_item_t *item, ing
     const char *body = item->body ? item->body : "";
     analyze_text(app->analyzer, body, strlen(body), &actx, &an);
     json_t *aj = analysis_to_json(&an, body);
+    if (item->auth_results) /* e-mail: SPF/DKIM/DMARC as the receiving MTA judged them */
+        json_object_set_new(aj, "auth_results", json_string(item->auth_results));
     char *analysis_json = json_dumps(aj, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(aj);
     json_t *att = json_array();

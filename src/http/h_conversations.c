@@ -255,7 +255,51 @@ static void h_patch(req_t *r)
     }
     conv_row_t cv;
     if (!load(r, &id, &cv)) return;
-    http_reply_json(r, 200, conv_to_json(&cv));
+    json_t *out = conv_to_json(&cv);
+    /* Resolving the private half of an offline pair: the public thread still
+     * needs its closing note. */
+    store_t *st = r->app->store;
+    conv_row_t pub;
+    if (!strcmp(cv.status, "resolved") && cv.linked_id && !strcmp(cv.visibility, "private") &&
+        st->ops->desk->conv_get(st->ops->reader(st), cv.account_id, cv.linked_id, &r->arena,
+                                &pub) == 0 &&
+        strcmp(pub.status, "resolved") != 0)
+        json_object_set_new(out, "closing_note_due",
+                            json_pack("{s:I, s:s}", "conversation_id", (json_int_t)pub.id,
+                                      "suggested",
+                                      "Glad we could sort this out in private. Thanks for your "
+                                      "patience!"));
+    http_reply_json(r, 200, out);
+}
+
+static void h_offline(req_t *r)
+{
+    static const char *const allowed[] = {"body", "takeover", NULL};
+    int64_t id;
+    if (!http_param_id(r, "id", &id)) return;
+    json_t *body = http_body_json(r);
+    if (!body) return;
+    json_check_t c = {0};
+    json_check_known(&c, body, allowed);
+    const char *text = json_get_string(&c, body, "body", false, 1, 2000);
+    bool takeover = json_get_bool(&c, body, "takeover", false);
+    if (http_check_failed(r, &c)) return;
+    post_in_t in = {.body = text ? text
+                                 : "We'd like to help you personally. Please send us a direct "
+                                   "message so we can look into this privately.",
+                    .takeover = takeover,
+                    .offline = true};
+    post_out_t *out = arena_calloc(&r->arena, sizeof *out);
+    parley_err_t err = {0};
+    if (desk_post_message(r->app, &r->auth.actor, id, &in, out, &err)) {
+        http_problem_err(r, &err);
+        return;
+    }
+    conv_row_t cv;
+    if (!load(r, &id, &cv)) return;
+    json_t *o = conv_to_json(&cv);
+    json_object_set_new(o, "invitation_message_id", json_integer(out->message_id));
+    http_reply_json(r, 201, o);
 }
 
 static void h_assign(req_t *r)
@@ -322,8 +366,7 @@ static void h_messages(req_t *r)
     json_t *data = json_array();
     int shown = n > limit ? limit : n;
     bool see = r->auth.role >= ROLE_AGENT;
-    for (int i = 0; i < shown; i++)
-        json_array_append_new(data, message_to_json_for(&rows[i], see));
+    for (int i = 0; i < shown; i++) json_array_append_new(data, message_to_json_for(&rows[i], see));
     json_t *next = n > limit ? json_sprintf("%lld", (long long)rows[shown - 1].id) : json_null();
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next", next));
 }
@@ -424,6 +467,7 @@ static const route_t routes[] = {
     {"GET", "/api/v1/conversations/{id}", PERM_READ, h_get},
     {"PATCH", "/api/v1/conversations/{id}", PERM_WORK, h_patch},
     {"POST", "/api/v1/conversations/{id}/assign", PERM_WORK, h_assign},
+    {"POST", "/api/v1/conversations/{id}/offline", PERM_WORK, h_offline},
     {"POST", "/api/v1/conversations/{id}/presence", PERM_WORK, h_presence},
     {"GET", "/api/v1/conversations/{id}/messages", PERM_READ, h_messages},
     {"POST", "/api/v1/conversations/{id}/messages", PERM_WORK, h_post_message},

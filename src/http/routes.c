@@ -19,6 +19,7 @@ extern const route_table_t contacts_route_table;
 extern const route_table_t sla_route_table; /* h_sla.c */
 extern const route_table_t web_route_table; /* h_web.c: the console */
 extern const route_table_t webhooks_route_table;
+extern const route_table_t deliveries_route_table;
 extern const route_table_t outbound_route_table; /* h_outbound.c: outbound webhooks */
 extern const route_table_t widget_route_table; /* h_widget.c: the website chat widget */
 extern const route_table_t reports_route_table; /* h_reports.c */
@@ -65,6 +66,7 @@ static const route_table_t *const *tables(size_t *n)
         &sla_route_table,
         &web_route_table,
         &webhooks_route_table,
+        &deliveries_route_table,
         &outbound_route_table,
         &widget_route_table,
         &reports_route_table,

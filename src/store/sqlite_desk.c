@@ -309,7 +309,7 @@ static int identity_list(store_conn_t *c, int64_t contact_id, arena_t *a, identi
     " c.priority, coalesce(c.assignee_id, 0), coalesce(c.team_id, 0), c.visibility,"               \
     " c.external_thread_id, c.subject, c.opened_at, coalesce(c.first_reply_at, 0),"                \
     " coalesce(c.waiting_since, 0), coalesce(c.resolved_at, 0), c.last_message_at, c.version,"     \
-    " c.created_at, c.updated_at"
+    " c.created_at, c.updated_at, coalesce(c.linked_id, 0), coalesce(c.offline_at, 0)"
 
 static void conv_read(sqlite3_stmt *st, arena_t *a, conv_row_t *r)
 {
@@ -333,6 +333,8 @@ static void conv_read(sqlite3_stmt *st, arena_t *a, conv_row_t *r)
     r->version = col_i(st, 17);
     r->created_at = col_i(st, 18);
     r->updated_at = col_i(st, 19);
+    r->linked_id = col_i(st, 20);
+    r->offline_at = col_i(st, 21);
 }
 
 #define ANSWERED_SORT 9007199254740991LL
@@ -394,12 +396,13 @@ static int conv_update(store_conn_t *c, const conv_row_t *in)
                       " priority = ?, assignee_id = ?, team_id = ?, subject = ?, opened_at = ?,"
                       " first_reply_at = ?, waiting_since = ?, resolved_at = ?,"
                       " last_message_at = ?, sort_wait = ?, version = version + 1,"
-                      " updated_at = ? WHERE id = ? AND account_id = ?",
-                      "iszizzsizzziiiii", in->contact_id, in->status, in->snoozed_until,
+                      " updated_at = ?, linked_id = ?, offline_at = ? WHERE id = ?"
+                      " AND account_id = ?",
+                      "iszizzsizzziiizzii", in->contact_id, in->status, in->snoozed_until,
                       (int64_t)in->priority, in->assignee_id, in->team_id,
                       in->subject ? in->subject : "", in->opened_at, in->first_reply_at,
                       in->waiting_since, in->resolved_at, in->last_message_at, sort_wait(in),
-                      in->updated_at, in->id, in->account_id));
+                      in->updated_at, in->linked_id, in->offline_at, in->id, in->account_id));
     if (!rc && sqlite3_changes(c->db) == 0) return PARLEY_ENOENT;
     return rc;
 }
@@ -492,6 +495,20 @@ static int conv_snoozed(store_conn_t *c, int limit, arena_t *a, conv_row_t **out
                          " ORDER BY c.snoozed_until LIMIT ?",
                          "i", (int64_t)limit);
     READ_ROWS(c, st, a, out, n, limit, conv_row_t, conv_read);
+}
+
+static int conv_offline_unlinked(store_conn_t *c, int64_t contact_id, arena_t *a, conv_row_t *out)
+{
+    sqlite3_stmt *st = q(c,
+                         "SELECT " CONV_COLS " FROM conversations c WHERE c.contact_id = ?"
+                         " AND c.offline_at IS NOT NULL AND c.linked_id IS NULL"
+                         " AND c.visibility = 'public' ORDER BY c.offline_at DESC LIMIT 1",
+                         "i", contact_id);
+    int rc = one(c, st);
+    if (rc) return rc;
+    conv_read(st, a, out);
+    sqlite3_reset(st);
+    return 0;
 }
 
 static int conv_labels(store_conn_t *c, int64_t conversation_id, arena_t *a, const char ***names,
@@ -855,6 +872,32 @@ static int message_latest_inbound(store_conn_t *c, int64_t conversation_id, aren
     return 0;
 }
 
+static int outbox_list(store_conn_t *c, int64_t account_id, const char *status, int64_t before_id,
+                       int limit, arena_t *a, outbox_row_t **out, int *n)
+{
+    sqlite3_stmt *st = q(c,
+                         "SELECT id, account_id, message_id, inbox_id, status, attempts,"
+                         " next_attempt_at, last_error FROM outbox WHERE account_id = ?1"
+                         " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR id < ?3)"
+                         " ORDER BY id DESC LIMIT ?4",
+                         "iszi", account_id, status, before_id, (int64_t)limit);
+    READ_ROWS(c, st, a, out, n, limit, outbox_row_t, outbox_read);
+}
+
+static int outbox_get(store_conn_t *c, int64_t account_id, int64_t id, arena_t *a,
+                      outbox_row_t *out)
+{
+    sqlite3_stmt *st = q(c,
+                         "SELECT id, account_id, message_id, inbox_id, status, attempts,"
+                         " next_attempt_at, last_error FROM outbox WHERE id = ? AND account_id = ?",
+                         "ii", id, account_id);
+    int rc = one(c, st);
+    if (rc) return rc;
+    outbox_read(st, a, out);
+    sqlite3_reset(st);
+    return 0;
+}
+
 const store_desk_ops_t sq__desk_ops = {
     .inbox_create = inbox_create,
     .inbox_get = inbox_get,
@@ -881,6 +924,9 @@ const store_desk_ops_t sq__desk_ops = {
     .conv_queue_for = conv_queue_for,
     .conv_assigned_to = conv_assigned_to,
     .conv_snoozed = conv_snoozed,
+    .conv_offline_unlinked = conv_offline_unlinked,
+    .outbox_list = outbox_list,
+    .outbox_get = outbox_get,
     .conv_labels = conv_labels,
     .conv_label_add = conv_label_add,
     .conv_label_remove = conv_label_remove,

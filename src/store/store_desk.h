@@ -48,6 +48,8 @@ typedef struct {
     const char *external_thread_id, *subject;
     int64_t opened_at, first_reply_at, waiting_since, resolved_at, last_message_at;
     int64_t version, created_at, updated_at;
+    int64_t linked_id;  /* the public/private counterpart after "take it offline", 0 = none */
+    int64_t offline_at; /* when a public conversation was taken offline, 0 = never */
 } conv_row_t;
 
 typedef struct {
@@ -143,6 +145,13 @@ typedef struct store_desk_ops {
     int (*conv_assigned_to)(store_conn_t *c, int64_t account_id, int64_t user_id, int limit,
                             arena_t *a, conv_row_t **out, int *n);
     int (*conv_snoozed)(store_conn_t *c, int limit, arena_t *a, conv_row_t **out, int *n);
+    /* The contact's newest public conversation taken offline and not yet linked. */
+    int (*conv_offline_unlinked)(store_conn_t *c, int64_t contact_id, arena_t *a, conv_row_t *out);
+    /* Deliveries of the account by status (NULL = any), newest first, after a cursor. */
+    int (*outbox_list)(store_conn_t *c, int64_t account_id, const char *status, int64_t before_id,
+                       int limit, arena_t *a, outbox_row_t **out, int *n);
+    int (*outbox_get)(store_conn_t *c, int64_t account_id, int64_t id, arena_t *a,
+                      outbox_row_t *out);
     int (*conv_labels)(store_conn_t *c, int64_t conversation_id, arena_t *a, const char ***names,
                        int *n);
     int (*conv_label_add)(store_conn_t *c, int64_t account_id, int64_t conversation_id,

@@ -27,6 +27,15 @@ class FakePlatform:
                     fail = fake.fail_next > 0
                     if fail:
                         fake.fail_next -= 1
+                if b"PERMFAIL" in body:
+                    self.send_response(400)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"error":{"message":"(#100) Invalid parameter","code":100},'
+                                     b'"errors":[{"message":"Invalid parameter","code":21211}],'
+                                     b'"ok":false,"description":"Bad Request: invalid parameter",'
+                                     b'"message":"Invalid parameter","code":21211}')
+                    return
                 if fail:
                     self.send_response(503)
                     self.send_header("Content-Type", "application/json")

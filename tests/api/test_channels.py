@@ -271,11 +271,88 @@ def test_retry_after_a_platform_error():
     assert ev and ev[-1]["payload"]["attempts"] == 2, ev
 
 
+def x_signed(payload):
+    import base64
+    import hashlib
+    import hmac as hm
+    raw = json.dumps(payload).encode()
+    mac = hm.new(b"test-x-consumer-secret", raw, hashlib.sha256).digest()
+    return raw, {"x-twitter-webhooks-signature": "sha256=" + base64.b64encode(mac).decode()}
+
+
+def test_take_it_offline_and_close_publicly():
+    pub = [c for c in conversations() if c["inbox_id"] == INBOX["x"]
+           and c["visibility"] == "public"][0]
+    n0 = len(F.requests)
+    r = A.post(f"/api/v1/conversations/{pub['id']}/offline", {})
+    assert r.status == 201 and r.json["taken_offline_at"], r
+    req = F.wait_for(n0 + 1)[n0]
+    assert req["path"] == "/2/tweets" and "direct message" in json.loads(req["body"])["text"]
+    # the same customer now writes a DM: it is linked to the public thread
+    raw, h = x_signed({"for_user_id": "4337869213", "direct_message_events": [{
+        "type": "message_create", "id": "9544918301161550001", "created_timestamp": "1764000900000",
+        "message_create": {"target": {"recipient_id": "4337869213"}, "sender_id": "3001969358",
+                           "message_data": {"text": "Booking ref ABC123, bag tag 0042"}}}],
+        "users": {"3001969358": {"id": "3001969358", "name": "Hassan", "screen_name": "hsyed",
+                                 "followers_count": 76000}}})
+    assert post_hook(INBOX["x"], raw, h).status == 200
+    pub = A.get(f"/api/v1/conversations/{pub['id']}").json
+    priv_id = pub["linked_conversation_id"]
+    assert priv_id, pub
+    priv = A.get(f"/api/v1/conversations/{priv_id}").json
+    assert priv["visibility"] == "private" and priv["linked_conversation_id"] == pub["id"]
+    # resolving the private half reminds about the public thread
+    r = A.patch(f"/api/v1/conversations/{priv_id}", {"status": "resolved"})
+    assert r.status == 200 and r.json["closing_note_due"]["conversation_id"] == pub["id"], r
+    # the public thread cannot end without its closing note
+    r = A.patch(f"/api/v1/conversations/{pub['id']}", {"status": "resolved"})
+    assert_problem(r, 409, "/status")
+    assert "closing note" in r.json["detail"]
+    A.post(f"/api/v1/conversations/{pub['id']}/messages",
+           {"kind": "reply", "body": "Sorted in DM, thanks for your patience Hassan!"})
+    assert A.patch(f"/api/v1/conversations/{pub['id']}", {"status": "resolved"}).status == 200
+    # a private conversation cannot be taken offline
+    assert_problem(A.post(f"/api/v1/conversations/{priv_id}/offline", {}), 422, "/offline")
+
+
+def test_channel_rules_before_sending():
+    pub = [c for c in conversations() if c["inbox_id"] == INBOX["x"]
+           and c["visibility"] == "public"][0]
+    A.patch(f"/api/v1/conversations/{pub['id']}", {"status": "open"})
+    r = A.post(f"/api/v1/conversations/{pub['id']}/messages", {"kind": "reply", "body": "x" * 281})
+    assert_problem(r, 422, "/body")
+    assert "280" in r.json["detail"]
+    sms = [c for c in conversations() if c["inbox_id"] == INBOX["twilio_sms"]][0]
+    r = A.post(f"/api/v1/conversations/{sms['id']}/messages",
+               {"kind": "reply", "body": "日" * 800, "takeover": True})
+    assert_problem(r, 422, "/body")
+    assert "segments" in r.json["detail"]
+
+
+def test_failed_deliveries_listed_and_retried():
+    c, mid = reply("messenger", "PERMFAIL this one")
+    m = wait_status(c["id"], mid, "failed")
+    dead = A.get("/api/v1/deliveries?status=dead").json["data"]
+    row = [d for d in dead if d["message_id"] == mid][0]
+    assert row["attempts"] == 1 and "Invalid parameter" in row["last_error"], row
+    r = A.post(f"/api/v1/deliveries/{row['id']}/retry")
+    assert r.status == 202 and r.json["status"] in ("pending", "dead"), r
+    assert_problem(A.post("/api/v1/deliveries/999999/retry"), 404)
+    assert_problem(A.get("/api/v1/deliveries?status=lost"), 400, "/status")
+    A.post("/api/v1/users", {"email": "ag@acme.test", "role": "agent",
+                             "password": "agent-password-1"})
+    ag = S.client()
+    ag.login("ag@acme.test", "agent-password-1")
+    assert_problem(ag.get("/api/v1/deliveries"), 403)
+    assert m["delivery_status"] == "failed"
+
+
 try:
     setup()
     run([test_handshakes, test_forged_and_tampered_are_refused,
          test_every_platform_ingests_its_sample, test_replies_reach_each_platform_in_its_format,
-         test_retry_after_a_platform_error])
+         test_retry_after_a_platform_error, test_take_it_offline_and_close_publicly,
+         test_channel_rules_before_sending, test_failed_deliveries_listed_and_retried])
 finally:
     F.close()
     S.cleanup()

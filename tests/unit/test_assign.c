@@ -295,6 +295,42 @@ static void test_counters_match_recount(void **state)
     assert_true(rows > 5);
 }
 
+/* WhatsApp lets a business answer freely only within 24 hours of the
+ * customer's last message; after that only a template may go out. */
+static void test_whatsapp_window(void **state)
+{
+    parley_err_t err = {0};
+    actor_t admin = {.account_id = inbox.account_id, .kind = "user", .id = 1, .user_id = 1};
+    json_t *body =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "name", "WA", "channel", "whatsapp",
+                  "settings", "phone_number_id", "106540352242922", "app_secret", "app-secret",
+                  "verify_token", "vt", "access_token", "token");
+    int64_t id;
+    assert_int_equal(inbox_create(&app, &admin, body, &id, &err), 0);
+    json_decref(body);
+    arena_t a;
+    arena_init(&a, 0);
+    inbox_row_t wa;
+    assert_int_equal(app.store->ops->desk->inbox_get(app.store->ops->reader(app.store),
+                                                     inbox.account_id, id, &a, &wa),
+                     0);
+    ch_item_t it = {.kind = CH_ITEM_MESSAGE, .external_id = "wamid.1", .body = "hello?"};
+    it.author.external_id = "16505551234";
+    it.author.followers = -1;
+    ingest_result_t res;
+    assert_int_equal(desk_ingest(&app, &wa, &it, &res, &err), 0);
+    arena_free(&a);
+    post_in_t in = {.body = "Thanks, we are on it.", .takeover = true};
+    post_out_t out;
+    app.clock.fixed_ms += 23LL * 3600 * 1000;
+    assert_int_equal(desk_post_message(&app, &admin, res.conversation_id, &in, &out, &err), 0);
+    app.clock.fixed_ms += 2LL * 3600 * 1000; /* 25 h after the customer wrote */
+    assert_int_equal(desk_post_message(&app, &admin, res.conversation_id, &in, &out, &err),
+                     PARLEY_EINVAL);
+    assert_non_null(strstr(err.msg, "24 hours"));
+    assert_string_equal(err.field, "/body");
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -306,6 +342,7 @@ int main(void)
     const struct CMUnitTest db[] = {
         cmocka_unit_test(test_queue_drains_by_priority_then_age),
         cmocka_unit_test(test_counters_match_recount),
+        cmocka_unit_test(test_whatsapp_window),
     };
     int rc = cmocka_run_group_tests(pure, NULL, NULL);
     return rc | cmocka_run_group_tests(db, setup_db, teardown_db);
