@@ -2,7 +2,8 @@
 MAKEFLAGS += --no-print-directory
 #
 #   make run     install missing packages, build, create var/parley.db with a first
-#                admin if it does not exist, serve on http://127.0.0.1:8080
+#                admin if it does not exist, add the demo (inboxes of every channel and
+#                `parley simulate` traffic; DEMO=0 for none), serve on http://127.0.0.1:8080
 #   make check   install missing packages, build the sanitizer test build, run every test
 #   make bench   run the benchmarks in bench/ and print their figures
 #   make fuzz    run every fuzz target for FUZZ_SECONDS each (default 60)
@@ -11,6 +12,11 @@ BUILD      ?= build
 TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+# make run's demo: DEMO=0 serves without it; DEMO_RATE messages/s; replies go to the
+# built-in fake platform on DEMO_FAKE_PORT
+DEMO           ?= 1
+DEMO_RATE      ?= 1
+DEMO_FAKE_PORT ?= 8089
 
 .PHONY: all deps build run check bench fuzz format clean
 
@@ -30,12 +36,23 @@ run: build
 	@if [ -f var/initial-admin-password ]; then \
 	    echo "Sign in at http://127.0.0.1:8080 as $$(sed -n 1p var/initial-admin-password)" \
 	         "with the password $$(sed -n 2p var/initial-admin-password)"; fi
-	@$(BUILD)/parley serve --db var/parley.db
+	@if [ "$(DEMO)" = 0 ]; then exec $(BUILD)/parley serve --db var/parley.db; fi; \
+	$(BUILD)/parley demo --db var/parley.db --out var/demo-inboxes.json \
+	    --fake-url http://127.0.0.1:$(DEMO_FAKE_PORT) >/dev/null || exit 1; \
+	$(BUILD)/parley simulate --url http://127.0.0.1:8080 --inboxes var/demo-inboxes.json \
+	    --rate $(DEMO_RATE) --fake-platform $(DEMO_FAKE_PORT) >var/demo-simulate.log 2>&1 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	echo "demo traffic: $$(awk 'BEGIN { print $(DEMO_RATE) * 60 }') messages/min from every channel" \
+	     "(log: var/demo-simulate.log; make run DEMO=0 for none)"; \
+	$(BUILD)/parley serve --db var/parley.db --log-level $${PARLEY_LOG_LEVEL:-warn}
 
 check: deps node_modules/.package-lock.json
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 	    -DPARLEY_SANITIZE=ON -DPARLEY_FUZZ=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@# the release build (gcc, -O2) must stay warning-free too
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) >/dev/null
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # playwright-core (and the console's npm packages) for the browser tests; again

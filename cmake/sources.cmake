@@ -31,4 +31,5 @@ set(PARLEY_SOURCES
   src/cli/admin.c src/cli/sentiment.c src/cli/serve.c src/cli/mailin.c
   src/store/sqlite_reports.c src/desk/rollups.c src/desk/reports.c src/http/h_reports.c
   src/cli/export.c
+  src/cli/demo.c src/cli/simulate.c
 )

@@ -22,6 +22,8 @@ static void usage(FILE *out)
                  "  export     a report as CSV (summary, agents, conversations, ...)\n"
                  "  reports    verify or rebuild the report rollups from the event log\n"
                  "  mail-in    store one e-mail from stdin in an e-mail inbox (for an MTA)\n"
+                 "  demo       add demo inboxes of every channel, agents and canned responses\n"
+                 "  simulate   send realistic signed traffic of every channel to a server\n"
                  "  version    print the version\n\n"
                  "`parley COMMAND --help` explains each command.\n");
 }
@@ -54,6 +56,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "export")) return cli_export(argc - 1, argv + 1);
     if (!strcmp(cmd, "reports")) return cli_reports(argc - 1, argv + 1);
     if (!strcmp(cmd, "mail-in")) return cli_mailin(argc - 1, argv + 1);
+    if (!strcmp(cmd, "demo")) return cli_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "simulate")) return cli_simulate(argc - 1, argv + 1);
     fprintf(stderr, "parley: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;

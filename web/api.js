@@ -76,6 +76,8 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
 export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
 export const patch = (path, body) => api('PATCH', path, body);
+export const put = (path, body) => api('PUT', path, body);
+export const del = (path) => api('DELETE', path);
 
 export function qs(params) {
   const u = new URLSearchParams();

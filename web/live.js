@@ -14,6 +14,12 @@ const TYPES = [
   'label.created', 'label.updated', 'label.deleted',
   'inbox.created', 'inbox.updated', 'inbox.deleted',
   'contact.updated', 'contact.merged',
+  'team.created', 'team.updated', 'team.deleted', 'team.members_changed',
+  'canned.created', 'canned.updated', 'canned.deleted',
+  'business_hours.created', 'business_hours.updated', 'business_hours.deleted',
+  'sla_policy.created', 'sla_policy.updated', 'sla_policy.deleted',
+  'sla.warning', 'sla.breached',
+  'webhook.created', 'webhook.updated', 'webhook.deleted',
 ];
 
 export function connect({ onEvent, onState }) {

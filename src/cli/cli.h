@@ -15,6 +15,8 @@ int cli_export(int argc, char **argv);  /* export.c: a report as CSV */
 int cli_reports(int argc, char **argv); /* export.c: reports verify | rebuild */
 /* `parley mail-in` answers an MTA: sysexits(3) codes, not the 0/1/2 above. */
 int cli_mailin(int argc, char **argv);
+int cli_demo(int argc, char **argv);     /* demo.c: the demo inboxes, agents, catalog */
+int cli_simulate(int argc, char **argv); /* simulate.c: signed traffic, fake platform */
 
 /* Reads a password from stdin when it is not a terminal; NULL otherwise or
  * when stdin is empty. The result is heap memory. */

@@ -720,7 +720,9 @@ static void week_name(int64_t monday_day, char out[16])
     tz_civil_from_days(thu, &y, &m, &d);
     int64_t jan4 = tz_days_from_civil(y, 1, 4);
     int64_t w1 = jan4 - (((jan4 + 3) % 7 + 7) % 7);
-    snprintf(out, 16, "%04lld-W%02lld", (long long)y, (long long)((monday_day - w1) / 7 + 1));
+    int week = (int)((monday_day - w1) / 7 + 1);
+    int year = (int)(y < 0 ? 0 : y > 9999 ? 9999 : y);
+    snprintf(out, 16, "%04d-W%02d", year, week < 0 ? 0 : week > 53 ? 53 : week);
 }
 
 static json_t *targets_json(app_t *app, int64_t account_id)
