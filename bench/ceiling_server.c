@@ -31,9 +31,9 @@ int main(int argc, char **argv)
     unsigned port = argc > 1 ? (unsigned)atoi(argv[1]) : 8090;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port, NULL, NULL, answer,
-        NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 0 ? cores : 1),
-        MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port, NULL, NULL, answer, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 0 ? cores : 1), MHD_OPTION_CONNECTION_LIMIT,
+        1024u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "ceiling_server: cannot listen on %u\n", port);
         return 1;

@@ -21,9 +21,9 @@
 
 /* What the HTTP layer hands an adapter: the request exactly as received. */
 typedef struct {
-    const char *method;      /* "GET", "POST" */
-    const char *url;         /* the full public URL the platform called (for Twilio) */
-    str_t body;              /* raw bytes, never re-serialised */
+    const char *method; /* "GET", "POST" */
+    const char *url;    /* the full public URL the platform called (for Twilio) */
+    str_t body;         /* raw bytes, never re-serialised */
     /* Lookups into the request; NULL when absent. ctx is the HTTP layer's. */
     const char *(*header)(void *ctx, const char *name);
     const char *(*query)(void *ctx, const char *name);
@@ -58,8 +58,8 @@ typedef struct {
     struct {
         const char *external_id; /* the author's id on the platform */
         const char *name;
-        const char *handle;      /* @handle, phone number, username */
-        int64_t followers;       /* -1 = unknown */
+        const char *handle; /* @handle, phone number, username */
+        int64_t followers;  /* -1 = unknown */
         bool verified;
     } author;
     ch_attachment_t attachments[CH_MAX_ATTACHMENTS];

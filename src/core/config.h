@@ -33,9 +33,9 @@ typedef struct {
     int64_t login_free_attempts; /* failures before the delay starts */
     int64_t stream_heartbeat;    /* seconds between live-stream pings */
     char *log_level;
-    char *public_url;  /* https://... makes cookies Secure */
-    char *secret_key;  /* encrypts stored channel credentials */
-    bool pwhash_light; /* tests only: cheapest argon2id */
+    char *public_url;           /* https://... makes cookies Secure */
+    char *secret_key;           /* encrypts stored channel credentials */
+    bool pwhash_light;          /* tests only: cheapest argon2id */
     int64_t webhook_backoff_ms; /* first outbound webhook retry wait; x4 each time */
 } config_t;
 

@@ -21,8 +21,8 @@ extern const route_table_t web_route_table; /* h_web.c: the console */
 extern const route_table_t webhooks_route_table;
 extern const route_table_t deliveries_route_table;
 extern const route_table_t outbound_route_table; /* h_outbound.c: outbound webhooks */
-extern const route_table_t widget_route_table; /* h_widget.c: the website chat widget */
-extern const route_table_t reports_route_table; /* h_reports.c */
+extern const route_table_t widget_route_table;   /* h_widget.c: the website chat widget */
+extern const route_table_t reports_route_table;  /* h_reports.c */
 
 static const route_t core_routes[] = {
     {"GET", "/healthz", PERM_PUBLIC, h_healthz},
@@ -56,20 +56,11 @@ static const route_table_t core_route_table = ROUTE_TABLE(core_routes);
 static const route_table_t *const *tables(size_t *n)
 {
     static const route_table_t *const all[] = {
-        &core_route_table,
-        &analyze_route_table,
-        &stream_route_table,
-        &catalog_route_table,
-        &inboxes_route_table,
-        &conversations_route_table,
-        &contacts_route_table,
-        &sla_route_table,
-        &web_route_table,
-        &webhooks_route_table,
-        &deliveries_route_table,
-        &outbound_route_table,
-        &widget_route_table,
-        &reports_route_table,
+        &core_route_table,     &analyze_route_table,    &stream_route_table,
+        &catalog_route_table,  &inboxes_route_table,    &conversations_route_table,
+        &contacts_route_table, &sla_route_table,        &web_route_table,
+        &webhooks_route_table, &deliveries_route_table, &outbound_route_table,
+        &widget_route_table,   &reports_route_table,
     };
     *n = sizeof all / sizeof all[0];
     return all;

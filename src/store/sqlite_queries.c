@@ -372,11 +372,11 @@ static int event_last_id(store_conn_t *c, int64_t *id)
     return 0;
 }
 
-extern const struct store_catalog_ops sq__catalog_ops; /* sqlite_catalog.c */
-extern const struct store_desk_ops sq__desk_ops;       /* sqlite_desk.c */
-extern const struct store_sla_ops sq__sla_ops;         /* sqlite_sla.c */
-extern const struct store_widget_ops sq__widget_ops;   /* sqlite_widget.c */
-extern const struct store_reports_ops sq__reports_ops; /* sqlite_reports.c */
+extern const struct store_catalog_ops sq__catalog_ops;   /* sqlite_catalog.c */
+extern const struct store_desk_ops sq__desk_ops;         /* sqlite_desk.c */
+extern const struct store_sla_ops sq__sla_ops;           /* sqlite_sla.c */
+extern const struct store_widget_ops sq__widget_ops;     /* sqlite_widget.c */
+extern const struct store_reports_ops sq__reports_ops;   /* sqlite_reports.c */
 extern const struct store_webhooks_ops sq__webhooks_ops; /* sqlite_webhooks.c */
 
 const store_ops_t sq__ops = {

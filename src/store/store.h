@@ -135,9 +135,9 @@ typedef struct store_ops {
 
     const struct store_desk_ops *desk;
     const struct store_catalog_ops *catalog;
-    const struct store_sla_ops *sla; /* store_sla.h: calendars, SLA policies and clocks */
-    const struct store_widget_ops *widget; /* store_widget.h: website chat visitors */
-    const struct store_reports_ops *reports; /* store_reports.h: rollups, report state */
+    const struct store_sla_ops *sla;           /* store_sla.h: calendars, SLA policies and clocks */
+    const struct store_widget_ops *widget;     /* store_widget.h: website chat visitors */
+    const struct store_reports_ops *reports;   /* store_reports.h: rollups, report state */
     const struct store_webhooks_ops *webhooks; /* store_webhooks.h: outbound webhooks */
 } store_ops_t;
 
