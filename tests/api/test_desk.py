@@ -177,7 +177,9 @@ def test_collision_guard_and_takeover():
                       {"kind": "reply", "body": "Taking this one, happy to help.",
                        "takeover": True})
     assert r.status == 201, r
-    assert r.json["kind"] == "reply" and r.json["delivery_status"] == "pending"
+    # the delivery worker may already have handled it (an api inbox without an
+    # outbound_url has nothing to send, so it is marked sent at once)
+    assert r.json["kind"] == "reply" and r.json["delivery_status"] in ("pending", "sent"), r.json
     conv = conv_of(cid)
     assert conv["assignee_id"] == U[other] and conv["first_reply_at"]
     assert conv["waiting_since"] is None
