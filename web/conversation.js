@@ -158,6 +158,11 @@ export function Conversation({ id, me, cat, subscribe, actions, onChanged }) {
     });
 
   const resolve = () => conv && conv.status !== 'resolved' && change('Resolving', { status: 'resolved' });
+  // "Take it offline": a public invitation to continue in private; the private
+  // conversation that follows is linked, and the public thread then needs a
+  // closing note before it can be resolved (the server says so in words).
+  const takeOffline = () =>
+    run('Taking it offline', () => post(`/api/v1/conversations/${id}/offline`, { takeover: true }));
   actions.current = worker
     ? {
         resolve,
@@ -240,6 +245,13 @@ export function Conversation({ id, me, cat, subscribe, actions, onChanged }) {
                 <option value="">for…</option>
                 ${SNOOZES.map((s, i) => html`<option value=${i}>${s.label}</option>`)}
               </select></label>`}
+            ${conv.visibility === 'public' && !conv.taken_offline_at && conv.status !== 'resolved' &&
+              html`<button type="button" class="take-offline" disabled=${busy} onClick=${takeOffline}
+                title="Reply publicly inviting the customer to a private channel">Take it offline</button>`}
+            ${conv.taken_offline_at &&
+              html`<span class="muted offline-note">Taken offline${conv.linked_conversation_id
+                ? html` · continued in <a href=${`#/c/${conv.linked_conversation_id}`}>#${conv.linked_conversation_id}</a>`
+                : ''}: post a public closing note before resolving</span>`}
             ${conv.status === 'resolved'
               ? html`<button type="button" disabled=${busy} onClick=${() => change('Reopening', { status: 'open' })}>Reopen</button>`
               : html`<button type="button" class="primary" disabled=${busy} onClick=${resolve} title="Resolve (e)">Resolve</button>`}

@@ -342,6 +342,41 @@ async function test_card_in_public_reply_blocked() {
   assert(msgs.data.every((m) => !m.body.includes('4111')), 'a blocked reply must not be stored');
 }
 
+async function test_take_public_mention_offline() {
+  const page = pages.get('alice');
+  // frank's public comment from the previous step is open in the page
+  await page.click('button.take-offline');
+  await page.waitForSelector('.offline-note');
+  const msgs = await admin.ok('GET', `/api/v1/conversations/${S.frank}/messages`);
+  const invite = msgs.data.filter((m) => m.kind === 'reply' && m.visibility === 'public');
+  assert(invite.length === 1 && /direct message|personally/i.test(invite[0].body),
+         `the public invitation should be posted: ${JSON.stringify(invite)}`);
+  // resolving now is refused until a public closing note exists, in words
+  await page.click('button[title="Resolve (e)"]');
+  await page.waitForSelector('.notice-box.error');
+  const notice = await page.textContent('.notice-box.error');
+  assert(/closing note/.test(notice), `the closing-note rule should be shown: ${notice}`);
+  await page.click('.notice-box .ghost');
+  const ta = `#draft-${S.frank}`;
+  await page.fill(ta, 'Sorted in private, thanks for your patience Frank!');
+  await page.click('.composer button[type=submit]');
+  const publicReplies = async () =>
+    (await admin.ok('GET', `/api/v1/conversations/${S.frank}/messages`)).data.filter(
+      (m) => m.kind === 'reply' && m.visibility === 'public').length;
+  for (let i = 0; i < 50 && (await publicReplies()) < 2; i++) await sleep(100);
+  assert((await publicReplies()) === 2, 'the closing note should be stored');
+  await page.waitForSelector(`[data-message-id]:has-text("Sorted in private")`);
+  await page.click('button[title="Resolve (e)"]');
+  let status = '';
+  for (let i = 0; i < 50 && status !== 'resolved'; i++) {
+    status = (await admin.ok('GET', `/api/v1/conversations/${S.frank}`)).status;
+    if (status !== 'resolved') await sleep(100);
+  }
+  assert(status === 'resolved', `with its closing note the public thread resolves (status ${status})`);
+  // the customer writes again: the thread reopens (and the later steps keep their queue)
+  await deliver(S.inbox, 'm-2b', 'frank', 'One more thing about the refund?', { visibility: 'public', thread: 'post-9' });
+}
+
 async function test_presence_and_takeover() {
   const alice = pages.get('alice');
   const r = await deliver(S.inbox, 'm-3', 'gina', 'Can someone help with my invoice?');
@@ -449,6 +484,7 @@ const steps = [
   test_canned_reply,
   test_note_and_resolve_by_keyboard,
   test_card_in_public_reply_blocked,
+  test_take_public_mention_offline,
   test_presence_and_takeover,
   test_search_by_keyboard,
   test_analyst_sees_no_composer,
