@@ -10,6 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,6 +130,24 @@ class Client {
   }
 }
 
+// A fake Graph API: records every request, answers like /me/messages does.
+function startFakeGraph() {
+  const requests = [];
+  let seq = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      requests.push({ path: req.url, body });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ recipient_id: '7001002003004005', message_id: `m_fake_${++seq}` }));
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, requests, close: () => server.close() })));
+}
+
 function deliver(inbox, id, contact, body, { visibility = 'private', thread } = {}) {
   const payload = { id, contact: { id: contact, name: contact[0].toUpperCase() + contact.slice(1), handle: `@${contact}` }, body, visibility };
   if (thread) payload.thread_id = thread;
@@ -216,6 +235,13 @@ async function setup() {
   }
   const inbox = await admin.ok('POST', '/api/v1/inboxes', { name: 'Partner API', channel: 'api', settings: { hmac_secret: SECRET }, policy: 'round_robin' });
   S.inbox = inbox.id;
+  // A local fake of the Graph API receives what Parley sends to Messenger.
+  S.fake = await startFakeGraph();
+  const fb = await admin.ok('POST', '/api/v1/inboxes', {
+    name: 'Facebook page', channel: 'messenger', policy: 'manual',
+    settings: { page_id: '104857600000001', app_secret: 'test-app-secret', verify_token: 'vt-1',
+                page_access_token: 'page-token', api_base_url: S.fake.url } });
+  S.messenger = fb.id;
   await admin.ok('POST', '/api/v1/canned-responses', { title: 'Thanks, on it', short_code: 'thanks', body: 'Thanks {{contact.first_name}}, we are on it. {{agent.name}}' });
   await admin.ok('POST', '/api/v1/labels', { name: 'billing', color: '#cc3300' });
   await launch();
@@ -294,6 +320,39 @@ async function test_canned_reply() {
   assert((await page.inputValue(ta)) === '', 'the composer should be empty after sending');
   const msgs = await admin.ok('GET', `/api/v1/conversations/${S.carol}/messages`);
   assert(msgs.data.some((m) => m.direction === 'out' && m.body === 'Thanks Carol, we are on it. Alice'), 'the reply should be stored');
+}
+
+async function test_messenger_message_and_reply_reach_the_platform() {
+  const page = pages.get('alice');
+  // the real signed Messenger sample, as Meta would post it
+  const raw = fs.readFileSync(path.join(root, 'tests/data/webhooks/messenger_message.json'));
+  const sig = fs.readFileSync(path.join(root, 'tests/data/webhooks/messenger_message.sig'), 'utf8').trim();
+  const r = await fetch(`${base}/webhooks/${S.messenger}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': sig }, body: raw });
+  assert(r.status === 200, `the Messenger webhook answered ${r.status}`);
+  const cid = (await r.json()).items[0].conversation_id;
+  await page.click('[data-queue=all]');
+  await page.waitForSelector(`.conv-list [data-id="${cid}"]`, { timeout: 10000 });
+  await page.click(`.conv-list [data-id="${cid}"]`);
+  await page.waitForSelector('.timeline .msg.dir-in >> text=never arrived');
+  const ta = `#draft-${cid}`;
+  await page.click(ta);
+  await page.type(ta, '/than');
+  await page.waitForSelector('.canned [role=option]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((sel) => document.querySelector(sel).value.startsWith('Thanks'), ta);
+  const draft = await page.inputValue(ta);
+  await page.click('.composer button[type=submit]');
+  for (let i = 0; i < 50 && S.fake.requests.length === 0; i++) await sleep(100);
+  const req = S.fake.requests[0];
+  assert(req && req.path.startsWith('/v19.0/me/messages'), `the fake Graph API should receive the reply: ${JSON.stringify(req)}`);
+  const sent = JSON.parse(req.body);
+  assert(sent.recipient.id === '7001002003004005' && sent.message.text === draft,
+         `Graph API call should carry the canned reply to the customer: ${req.body}`);
+  // back where the next steps expect to be
+  await page.click('[data-queue=mine]');
+  await page.click(`.conv-list [data-id="${S.carol}"]`);
+  await page.waitForSelector(`#draft-${S.carol}`);
 }
 
 async function test_note_and_resolve_by_keyboard() {
@@ -482,6 +541,7 @@ const steps = [
   test_login_and_availability,
   test_message_appears_live,
   test_canned_reply,
+  test_messenger_message_and_reply_reach_the_platform,
   test_note_and_resolve_by_keyboard,
   test_card_in_public_reply_blocked,
   test_take_public_mention_offline,
@@ -520,6 +580,7 @@ try {
   console.log(`FAIL setup: ${e.stack || e.message}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
+  if (S.fake) S.fake.close();
   let code = 0;
   try {
     code = await stopServer();
