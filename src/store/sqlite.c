@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void checkpointer_stop(sqlite_store_t *s);
+
 extern const parley_blob_t parley_migrations[];
 extern const unsigned parley_migrations_count;
 
@@ -270,6 +272,7 @@ int sq__schema_version(store_t *st, int *version)
 void sq__close(store_t *st)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
+    checkpointer_stop(s);
     store_conn_t *c = s->conns;
     while (c) {
         store_conn_t *next = c->next;
@@ -280,6 +283,8 @@ void sq__close(store_t *st)
     pthread_mutex_destroy(&s->write_lock);
     pthread_cond_destroy(&s->write_cond);
     pthread_mutex_destroy(&s->conns_lock);
+    pthread_mutex_destroy(&s->ckpt_lock);
+    pthread_cond_destroy(&s->ckpt_cond);
     free(s->path);
     free(s);
 }
@@ -351,6 +356,58 @@ static int migrate(store_conn_t *c, parley_err_t *err)
     return 0;
 }
 
+/*
+ * Checkpoints run on their own thread and connection: SQLite's automatic
+ * checkpoint would otherwise run inside the committing writer, adding a sync
+ * of the database file to the latency of every batch that crosses the
+ * threshold. The writer's WAL hook counts pages and wakes this thread; a
+ * PASSIVE checkpoint never blocks the writer or readers.
+ */
+#define CHECKPOINT_PAGES 1000
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    sqlite_store_t *s = arg;
+    if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&s->ckpt_lock);
+        s->ckpt_wanted = true;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer(void *p)
+{
+    sqlite_store_t *s = p;
+    pthread_mutex_lock(&s->ckpt_lock);
+    for (;;) {
+        while (!s->ckpt_wanted && !s->ckpt_stop) pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+        if (s->ckpt_stop) break;
+        s->ckpt_wanted = false;
+        pthread_mutex_unlock(&s->ckpt_lock);
+        int log_pages = 0, done_pages = 0;
+        sqlite3_wal_checkpoint_v2(s->ckpt_conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_pages,
+                                  &done_pages);
+        pthread_mutex_lock(&s->ckpt_lock);
+    }
+    pthread_mutex_unlock(&s->ckpt_lock);
+    return NULL;
+}
+
+static void checkpointer_stop(sqlite_store_t *s)
+{
+    if (!s->ckpt_running) return;
+    pthread_mutex_lock(&s->ckpt_lock);
+    s->ckpt_stop = true;
+    pthread_cond_signal(&s->ckpt_cond);
+    pthread_mutex_unlock(&s->ckpt_lock);
+    pthread_join(s->ckpt_thread, NULL);
+    s->ckpt_running = false;
+    /* Leave the database tidy: fold the WAL back in while nobody writes. */
+    sqlite3_wal_checkpoint_v2(s->ckpt_conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 extern const store_ops_t sq__ops;
 
 int store_open_sqlite(const char *path, store_t **out, parley_err_t *err)
@@ -363,8 +420,20 @@ int store_open_sqlite(const char *path, store_t **out, parley_err_t *err)
     pthread_cond_init(&s->write_cond, NULL);
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_key_create(&s->reader_key, NULL);
+    pthread_mutex_init(&s->ckpt_lock, NULL);
+    pthread_cond_init(&s->ckpt_cond, NULL);
     int rc = conn_open(s, &s->writer, err);
     if (rc == 0) rc = migrate(s->writer, err);
+    if (rc == 0 && conn_open(s, &s->ckpt_conn, NULL) == 0) {
+        sqlite3_exec(s->writer->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+        sqlite3_wal_hook(s->writer->db, on_wal_commit, s);
+        s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0;
+        if (!s->ckpt_running) {
+            /* No thread: let SQLite checkpoint inside commits as usual. */
+            sqlite3_wal_hook(s->writer->db, NULL, NULL);
+            sqlite3_exec(s->writer->db, "PRAGMA wal_autocheckpoint=1000", NULL, NULL, NULL);
+        }
+    }
     if (rc) {
         sq__close(&s->base);
         return rc;

@@ -44,6 +44,12 @@ struct sqlite_store {
     } hooks[STORE_MAX_HOOKS];
     pthread_key_t reader_key;
     pthread_mutex_t conns_lock;
+    /* the background checkpointer (see sqlite.c) */
+    store_conn_t *ckpt_conn;
+    pthread_t ckpt_thread;
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    bool ckpt_wanted, ckpt_stop, ckpt_running;
     store_conn_t *conns;
 };
 
