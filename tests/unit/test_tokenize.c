@@ -65,10 +65,11 @@ static void test_emoji_and_emoticons(void **state)
            "EMOTICON::)|EMOTICON::-(|EMOTICON::D|EMOTICON:<3|EMOTICON:XD|PUNCT::|WORD:Dog|PUNCT:<|"
            "NUMBER:30");
     /* skin tone, ZWJ family, flag, keycaps: one token each */
+    /* (clang-format splits these literals differently on every run) */
+    /* clang-format off */
     expect("ok 👍🏽 👨‍👩‍👧 🇫🇷 1️⃣ #️⃣ 😍😍",
-           "WORD:ok|EMOJI:👍🏽|EMOJI:👨‍👩‍👧|EMOJI:🇫🇷|EMOJI:1️⃣|EMOJI:#️⃣|EMOJI:😍|"
-           "EMOJI:"
-           "😍");
+           "WORD:ok|EMOJI:👍🏽|EMOJI:👨‍👩‍👧|EMOJI:🇫🇷|EMOJI:1️⃣|EMOJI:#️⃣|EMOJI:😍|EMOJI:😍");
+    /* clang-format on */
     expect("love it😍", "WORD:love|WORD:it|EMOJI:😍");
 }
 
