@@ -15,22 +15,19 @@ import {
   Client,
   PW,
   SECRET,
-  SHOTS,
   assert,
   base,
   browser,
   deliver,
   dir,
   launch,
-  logPath,
   login,
   newPage,
   pages,
   problems,
   root,
-  shot,
+  runSteps,
   startServer,
-  stopServer,
 } from './harness.mjs';
 
 // ---- the steps ---------------------------------------------------------------
@@ -276,52 +273,4 @@ const steps = [
   test_widget_demo_round_trip,
 ];
 
-let failed = 0;
-let ran = 0;
-try {
-  await setup();
-  for (const step of steps) {
-    const t0 = Date.now();
-    ran++;
-    try {
-      await step();
-      console.log(`ok   ${step.name} (${((Date.now() - t0) / 1000).toFixed(2)}s)`);
-      if (SHOTS) await shot(step.name);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL ${step.name}: ${e.message}`);
-      await shot(`FAIL-${step.name}`);
-      console.log(`     screenshots: /tmp/parley-admin-FAIL-${step.name}-*.png`);
-      break; // later steps build on earlier ones
-    }
-  }
-  if (!failed && problems.length) {
-    failed++;
-    console.log(`FAIL browser console errors:\n  ${problems.join('\n  ')}`);
-  }
-} catch (e) {
-  failed++;
-  console.log(`FAIL setup: ${e.stack || e.message}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  let code = 0;
-  try {
-    code = await stopServer();
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${e.message}`);
-  }
-  const log = fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '';
-  if (/Sanitizer|runtime error/.test(log)) {
-    failed++;
-    console.log(`FAIL sanitizer report in the server log:\n${log.slice(-6000)}`);
-  } else if (code) {
-    failed++;
-    console.log(`FAIL parley serve exited ${code}:\n${log.slice(-4000)}`);
-  }
-  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
-  else console.log(`server log and database kept in ${dir}`);
-}
-const passed = ran - (failed ? 1 : 0);
-console.log(`${failed ? Math.max(0, passed) : steps.length} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runSteps(setup, steps);

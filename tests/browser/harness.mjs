@@ -192,3 +192,59 @@ export async function login(page, email) {
   await page.waitForSelector('header.top .whoami', { state: 'attached' });
 }
 
+
+// Runs setup and the steps in order (a failure stops the run: later steps build
+// on earlier ones), fails on browser console errors, a sanitizer report or a
+// bad exit of the server, calls cleanup, prints a summary and exits.
+export async function runSteps(setup, steps, cleanup = () => {}) {
+  let failed = 0;
+  let ran = 0;
+  try {
+    await setup();
+    for (const step of steps) {
+      const t0 = Date.now();
+      ran++;
+      try {
+        await step();
+        console.log(`ok   ${step.name} (${((Date.now() - t0) / 1000).toFixed(2)}s)`);
+        if (SHOTS) await shot(step.name);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL ${step.name}: ${e.message}`);
+        await shot(`FAIL-${step.name}`);
+        console.log(`     screenshots: /tmp/parley-${NAME}-FAIL-${step.name}-*.png`);
+        break;
+      }
+    }
+    if (!failed && problems.length) {
+      failed++;
+      console.log(`FAIL browser console errors:\n  ${problems.join('\n  ')}`);
+    }
+  } catch (e) {
+    failed++;
+    console.log(`FAIL setup: ${e.stack || e.message}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await cleanup();
+    let code = 0;
+    try {
+      code = await stopServer();
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${e.message}`);
+    }
+    const log = fs.existsSync(logPath) ? fs.readFileSync(logPath, 'utf8') : '';
+    if (/Sanitizer|runtime error/.test(log)) {
+      failed++;
+      console.log(`FAIL sanitizer report in the server log:\n${log.slice(-6000)}`);
+    } else if (code) {
+      failed++;
+      console.log(`FAIL parley serve exited ${code}:\n${log.slice(-4000)}`);
+    }
+    if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+    else console.log(`server log and database kept in ${dir}`);
+  }
+  const passed = ran - (failed ? 1 : 0);
+  console.log(`${failed ? Math.max(0, passed) : steps.length} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
