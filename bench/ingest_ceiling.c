@@ -11,7 +11,7 @@
  * customer seen for the first time: a contact, its identity, its contacts_fts
  * row, the contact.created event, the conversation, two counter upserts
  * ('all:open', 'unassigned:open'), the conversation.created event, the message
- * (its FTS trigger indexes the body) and the message.created event. Events are
+ * and its messages_fts row, and the message.created event. Events are
  * hash-chained with the same function the store uses (store_event_hash); their
  * payloads have the shape and size of the server's. Bodies and their analysis
  * JSON come from the corpus (analysed before the clock starts). BATCH messages
@@ -180,6 +180,7 @@ int main(int argc, char **argv)
         " author_kind, author_id, body, external_id, attachments, mentions, analysis,"
         " delivery_status, created_at) VALUES (1, ?1, 1, 'in', 'message', 'private', 'contact',"
         " ?2, ?3, ?4, '[]', '[]', ?5, NULL, ?6)");
+    sqlite3_stmt *ins_mfts = prep("INSERT INTO messages_fts(rowid, body) VALUES (?1, ?2)");
     ins_event = prep("INSERT INTO events(id, account_id, at, actor_kind, actor_id, type,"
                      " subject_kind, subject_id, payload, prev_hash, hash)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
@@ -245,6 +246,9 @@ int main(int argc, char **argv)
         sqlite3_bind_int64(ins_msg, 6, now);
         step(ins_msg);
         int64_t msg = sqlite3_last_insert_rowid(db);
+        sqlite3_bind_int64(ins_mfts, 1, msg);
+        sqlite3_bind_text(ins_mfts, 2, body, -1, SQLITE_STATIC);
+        step(ins_mfts);
         snprintf(payload, sizeof payload,
                  "{\"inbox_id\":1,\"message\":{\"analysis\":%s,\"attachments\":[],\"author_id\":"
                  "%lld,\"author_kind\":\"contact\",\"body\":\"%s\",\"conversation_id\":%lld,"
@@ -267,6 +271,7 @@ int main(int argc, char **argv)
     sqlite3_finalize(ins_conv);
     sqlite3_finalize(ins_counter);
     sqlite3_finalize(ins_msg);
+    sqlite3_finalize(ins_mfts);
     sqlite3_finalize(ins_event);
     sqlite3_close(db);
     for (int i = 0; i < n_texts; i++) {

@@ -6,6 +6,9 @@
  * so GET /conversations/counts never counts rows.
  */
 #include "desk/desk.h"
+
+#include "core/json.h"
+#include "core/log.h"
 #include "desk/router.h"
 #include "desk/sla.h"
 #include "desk/users.h"
@@ -173,6 +176,68 @@ json_t *message_to_json(const message_row_t *m)
                      att ? att : json_array(), "mentions", men ? men : json_array(), "analysis",
                      an ? an : json_object(), "delivery_status", m->delivery_status, "created_at",
                      at);
+}
+
+/* A stored JSON column as written, or fallback when it is not a JSON object
+ * or array (the store only holds what json_dumps wrote; this keeps a damaged
+ * row from breaking the whole answer). */
+static void raw_json(buf_t *b, const char *text, char open, const char *fallback)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n >= 2 && text[0] == open && text[n - 1] == (open == '{' ? '}' : ']'))
+        buf_append(b, text, n);
+    else
+        buf_puts(b, fallback);
+}
+
+static void str_or_null(buf_t *b, const char *s)
+{
+    if (s)
+        json_escape_to(b, s, strlen(s));
+    else
+        buf_puts(b, "null");
+}
+
+static bool needs_redaction(const message_row_t *m, bool may_see_pii)
+{
+    return !may_see_pii && !strcmp(m->visibility, "public") && !strcmp(m->direction, "in") &&
+           m->analysis && !strstr(m->analysis, "\"pii\":[]");
+}
+
+void message_json_to(buf_t *b, const message_row_t *m, bool may_see_pii)
+{
+    if (needs_redaction(m, may_see_pii)) {
+        json_t *o = message_to_json_for(m, may_see_pii);
+        json_dump_to(b, o);
+        json_decref(o);
+        return;
+    }
+    /* Keys in the order json_dump_to's JSON_SORT_KEYS gives message_to_json. */
+    char at[32];
+    clock_format_iso(m->created_at, at);
+    buf_puts(b, "{\"analysis\":");
+    raw_json(b, m->analysis, '{', "{}");
+    buf_puts(b, ",\"attachments\":");
+    raw_json(b, m->attachments, '[', "[]");
+    buf_puts(b, ",\"author\":{\"id\":");
+    buf_printf(b, "%lld,\"kind\":", (long long)m->author_id);
+    json_escape_to(b, m->author_kind, strlen(m->author_kind));
+    buf_puts(b, "},\"body\":");
+    json_escape_to(b, m->body, strlen(m->body));
+    buf_printf(b, ",\"conversation_id\":%lld,\"created_at\":\"%s\",\"delivery_status\":",
+               (long long)m->conversation_id, at);
+    str_or_null(b, m->delivery_status);
+    buf_puts(b, ",\"direction\":");
+    json_escape_to(b, m->direction, strlen(m->direction));
+    buf_puts(b, ",\"external_id\":");
+    str_or_null(b, m->external_id);
+    buf_printf(b, ",\"id\":%lld,\"kind\":", (long long)m->id);
+    json_escape_to(b, m->kind, strlen(m->kind));
+    buf_puts(b, ",\"mentions\":");
+    raw_json(b, m->mentions, '[', "[]");
+    buf_puts(b, ",\"visibility\":");
+    json_escape_to(b, m->visibility, strlen(m->visibility));
+    buf_putc(b, '}');
 }
 
 json_t *message_to_json_for(const message_row_t *m, bool may_see_pii)

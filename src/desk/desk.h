@@ -47,6 +47,11 @@ json_t *message_to_json(const message_row_t *m);
  * customer message's card numbers, IBANs, e-mails, phones and ids are masked
  * in "body" (and "redacted": true is set). */
 json_t *message_to_json_for(const message_row_t *m, bool may_see_pii);
+/* Appends the JSON text of message_to_json_for(m, may_see_pii) to b without
+ * building it: the stored JSON columns (analysis, attachments, mentions) are
+ * copied as written. For long timelines, where parsing and re-printing every
+ * message's analysis was most of the answer's time. */
+void message_json_to(buf_t *b, const message_row_t *m, bool may_see_pii);
 /* Runs fn(t, ctx) in one write transaction with a fresh arena. */
 int desk_write(app_t *app, const actor_t *by, int (*fn)(dtx_t *t, void *ctx), void *ctx);
 

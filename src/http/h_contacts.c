@@ -6,6 +6,7 @@
 #include "http/router.h"
 
 #include "desk/contacts.h"
+#include "desk/search.h"
 
 #include <string.h>
 
@@ -146,17 +147,16 @@ static void h_search(req_t *r)
                      "limit must be an integer from 1 to 100", e);
         return;
     }
-    char *fq = fts_query_from(&r->arena, qtext, false);
     char *fq_names = fts_query_from(&r->arena, qtext, true);
     store_t *st = r->app->store;
     store_conn_t *c = st->ops->reader(st);
     const store_desk_ops_t *ops = st->ops->desk;
     json_t *messages = json_array(), *contacts = json_array();
-    if (fq) {
+    if (fq_names) {
         search_hit_t *hits;
         int n = 0;
-        if (ops->message_search(c, r->auth.actor.account_id, fq, &f, (int)lim, &r->arena, &hits,
-                                &n)) {
+        if (search_messages(c, ops, r->auth.actor.account_id, qtext, &f, (int)lim, &r->arena, &hits,
+                            &n)) {
             json_decref(messages);
             json_decref(contacts);
             http_problem(r, 500, "internal", "Internal error", "the search failed", NULL);
@@ -167,7 +167,7 @@ static void h_search(req_t *r)
                                   json_pack("{s:I, s:I, s:s, s:f}", "message_id",
                                             (json_int_t)hits[i].message_id, "conversation_id",
                                             (json_int_t)hits[i].conversation_id, "snippet",
-                                            hits[i].snippet, "rank", -hits[i].rank));
+                                            hits[i].snippet, "rank", hits[i].rank));
         contact_row_t *rows;
         int nc = 0;
         ops->contact_search(c, r->auth.actor.account_id, fq_names, 10, &r->arena, &rows, &nc);

@@ -36,8 +36,13 @@ static int conn_open(sqlite_store_t *s, store_conn_t **out, parley_err_t *err)
     }
     sqlite3_busy_timeout(c->db, 5000);
     sqlite3_extended_result_codes(c->db, 1);
+    /* mmap_size (clamped to SQLite's build limit, 2 GiB on Debian): reads of the
+     * database file come straight from the page cache
+     * instead of a pread copy per page (a quarter of a long timeline's time);
+     * writes still go through the WAL. */
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+                          " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+                          " PRAGMA mmap_size=1099511627776;";
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         parley_errf(err, PARLEY_EIO, "db", "cannot prepare database %s: %s", s->path,
@@ -57,6 +62,8 @@ static int conn_open(sqlite_store_t *s, store_conn_t **out, parley_err_t *err)
 
 static void conn_close(store_conn_t *c)
 {
+    free(c->fts_messages.v);
+    free(c->fts_contacts.v);
     for (int i = 0; i < c->n_stmts; i++) sqlite3_finalize(c->stmts[i].stmt);
     sqlite3_close(c->db);
     free(c);
@@ -166,6 +173,10 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
         }
         exec_simple(c, "RELEASE job");
     }
+    if (rc == 0 && (rc = sq__fts_flush(c)) != 0)
+        for (write_job_t *j = batch; j; j = j->next)
+            if (j->rc == 0) j->rc = rc;
+    sq__fts_forget(c);
     if (rc == 0 && (rc = exec_simple(c, "COMMIT")) != 0) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         for (write_job_t *j = batch; j; j = j->next)

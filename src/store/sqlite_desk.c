@@ -8,7 +8,10 @@
 #include "store/sqlite_internal.h"
 #include "store/store_desk.h"
 
+#include "core/mem.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define q       sq__q
@@ -189,24 +192,110 @@ static int contact_update(store_conn_t *c, const contact_row_t *in)
 
 static int contact_index(store_conn_t *c, int64_t id)
 {
-    int rc = run(c, q(c, "DELETE FROM contacts_fts WHERE rowid = ?", "i", id));
-    if (rc) return rc;
-    return run(c, q(c,
-                    "INSERT INTO contacts_fts(rowid, name, email, phone, handles)"
-                    " SELECT id, name, coalesce(email, ''), coalesce(phone, ''),"
-                    " (SELECT coalesce(group_concat(handle || ' ' || external_id, ' '), '')"
-                    "  FROM contact_identities WHERE contact_id = contacts.id)"
-                    " FROM contacts WHERE id = ? AND merged_into IS NULL",
-                    "i", id));
+    sq__fts_defer_contact(c, id);
+    return 0;
+}
+
+/* ---- full-text indexing, once per batch ------------------------------------ */
+
+static void ids_push(sq_ids_t *l, int64_t id)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted, each id once: a job rolled back to its savepoint may leave an id
+ * that a later job of the batch reused. */
+static size_t ids_unique(sq_ids_t *l)
+{
+    if (l->n < 2) return l->n;
+    qsort(l->v, l->n, sizeof *l->v, cmp_id);
+    size_t k = 1;
+    for (size_t i = 1; i < l->n; i++)
+        if (l->v[i] != l->v[k - 1]) l->v[k++] = l->v[i];
+    return l->n = k;
+}
+
+void sq__fts_defer_message(store_conn_t *c, int64_t id)
+{
+    ids_push(&c->fts_messages, id);
+}
+
+void sq__fts_defer_contact(store_conn_t *c, int64_t id)
+{
+    ids_push(&c->fts_contacts, id);
+}
+
+/* The ids as a JSON array, for json_each: one statement per table and batch,
+ * because FTS5 also writes out its pending terms whenever a statement of its
+ * own ends. */
+static char *ids_json(sq_ids_t *l)
+{
+    size_t n = ids_unique(l);
+    buf_t b;
+    buf_init(&b, 0);
+    buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++) buf_printf(&b, i ? ",%lld" : "%lld", (long long)l->v[i]);
+    buf_putc(&b, ']');
+    buf_cstr(&b);
+    return buf_detach(&b, NULL);
+}
+
+int sq__fts_flush(store_conn_t *c)
+{
+    int rc = 0;
+    if (c->fts_messages.n) {
+        char *ids = ids_json(&c->fts_messages);
+        /* A message of a job that was rolled back is simply not there. */
+        rc = run(c, q(c,
+                      "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages"
+                      " WHERE id IN (SELECT value FROM json_each(?))",
+                      "s", ids));
+        free(ids);
+    }
+    if (!rc && c->fts_contacts.n) {
+        char *ids = ids_json(&c->fts_contacts);
+        rc = run(c, q(c, "DELETE FROM contacts_fts WHERE rowid IN (SELECT value FROM json_each(?))",
+                      "s", ids));
+        if (!rc)
+            rc = run(c, q(c,
+                          "INSERT INTO contacts_fts(rowid, name, email, phone, handles)"
+                          " SELECT id, name, coalesce(email, ''), coalesce(phone, ''),"
+                          " (SELECT coalesce(group_concat(handle || ' ' || external_id, ' '), '')"
+                          "  FROM contact_identities WHERE contact_id = contacts.id)"
+                          " FROM contacts WHERE id IN (SELECT value FROM json_each(?))"
+                          " AND merged_into IS NULL",
+                          "s", ids));
+        free(ids);
+    }
+    sq__fts_forget(c);
+    return rc;
+}
+
+void sq__fts_forget(store_conn_t *c)
+{
+    c->fts_messages.n = c->fts_contacts.n = 0;
 }
 
 static int contact_search(store_conn_t *c, int64_t account_id, const char *fts_query, int limit,
                           arena_t *a, contact_row_t **out, int *n)
 {
+    /* The newest matching contacts: ranking by bm25 scored every contact of a
+     * common name (tens of thousands among a million) on every keystroke. */
     sqlite3_stmt *st = q(c,
                          "SELECT " CONTACT_COLS " FROM contacts WHERE id IN"
                          " (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?"
-                         "  ORDER BY rank LIMIT 500) AND account_id = ? LIMIT ?",
+                         "  ORDER BY rowid DESC LIMIT 500) AND account_id = ?"
+                         " ORDER BY id DESC LIMIT ?",
                          "sii", fts_query, account_id, (int64_t)limit);
     READ_ROWS(c, st, a, out, n, limit, contact_row_t, contact_read);
 }
@@ -593,6 +682,7 @@ static int message_create(store_conn_t *c, const message_row_t *in, int64_t *id)
                       in->mentions ? in->mentions : "[]", in->analysis ? in->analysis : "{}",
                       in->delivery_status, in->created_at));
     if (!rc) *id = last_id(c);
+    if (!rc) sq__fts_defer_message(c, *id);
     return rc;
 }
 
@@ -654,15 +744,7 @@ static int message_set_delivery(store_conn_t *c, int64_t id, const char *status,
                     "ssi", status, external_id, id));
 }
 
-static void hit_read(sqlite3_stmt *st, arena_t *a, search_hit_t *h)
-{
-    h->message_id = col_i(st, 0);
-    h->conversation_id = col_i(st, 1);
-    h->snippet = col_str(st, 2, a);
-    h->rank = sqlite3_column_double(st, 3);
-}
-
-/* The search's filters (?2..?10) on m and c, used by both halves of the query. */
+/* The conversation filters of a search (binds 2..10). */
 #define SEARCH_FILTERS                                                                             \
     " AND m.account_id = ?2"                                                                       \
     " AND (?3 IS NULL OR c.status = ?3) AND (?4 IS NULL OR c.inbox_id = ?4)"                       \
@@ -671,28 +753,29 @@ static void hit_read(sqlite3_stmt *st, arena_t *a, search_hit_t *h)
     " AND (?9 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l"                              \
     "      WHERE l.conversation_id = c.id AND l.label_id = ?9))"                                   \
     " AND (?10 IS NULL OR c.assignee_id IS NULL)"
-#define SEARCH_WINDOW "2000"
+
+static void hit_read(sqlite3_stmt *st, arena_t *a, search_hit_t *h)
+{
+    h->message_id = col_i(st, 0);
+    h->conversation_id = col_i(st, 1);
+    h->body = col_str(st, 2, a);
+    h->snippet = NULL;
+    h->rank = 0;
+}
 
 static int message_search(store_conn_t *c, int64_t account_id, const char *fts_query,
                           const conv_filter_t *f, int limit, arena_t *a, search_hit_t **out, int *n)
 {
-    /* Ranks the SEARCH_WINDOW newest matches that pass the filters, not every
-     * match: the inner query walks the full-text index newest first (FTS5
-     * serves rowid DESC without sorting) to find the oldest message of that
-     * window, and the outer one ranks only rowids from there on. Ranking every
-     * match joined and sorted all of them: seconds for a common word in
-     * millions of messages. With fewer matches than the window, nothing changes. */
-    sqlite3_stmt *st = sq__prep(
-        c, "SELECT m.id, m.conversation_id,"
-           " snippet(messages_fts, 0, '[', ']', '...', 12), bm25(messages_fts)"
-           " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-           " JOIN conversations c ON c.id = m.conversation_id"
-           " WHERE messages_fts MATCH ?1 AND messages_fts.rowid >= (SELECT coalesce(min(id), 0)"
-           "  FROM (SELECT m.id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-           "   JOIN conversations c ON c.id = m.conversation_id"
-           "   WHERE messages_fts MATCH ?1" SEARCH_FILTERS
-           "   ORDER BY messages_fts.rowid DESC LIMIT " SEARCH_WINDOW "))" SEARCH_FILTERS
-           " ORDER BY bm25(messages_fts) LIMIT ?11");
+    /* Newest first: FTS5 serves rowid DESC straight from its index, so this
+     * reads only as many matches as it returns (plus those the filters drop).
+     * Ranking is the desk's (desk/search.c): FTS5's own bm25() computes each
+     * term's document frequency by walking the term's whole doclist, tens of
+     * milliseconds for a common word in millions of messages. */
+    sqlite3_stmt *st = sq__prep(c, "SELECT m.id, m.conversation_id, m.body"
+                                   " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                                   " JOIN conversations c ON c.id = m.conversation_id"
+                                   " WHERE messages_fts MATCH ?1" SEARCH_FILTERS
+                                   " ORDER BY messages_fts.rowid DESC LIMIT ?11");
     if (!st) return PARLEY_EIO;
     sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, account_id);

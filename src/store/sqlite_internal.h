@@ -18,11 +18,21 @@
 
 typedef struct sqlite_store sqlite_store_t;
 
+/* A growable list of row ids. */
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} sq_ids_t;
+
 struct store_conn {
     sqlite3 *db;
     sqlite_store_t *owner;
     store_conn_t *next;      /* every connection, for closing */
     int64_t events_appended; /* in the current batch (writer only) */
+    /* Full-text work of the current batch (writer only), done once before its
+     * COMMIT: FTS5 writes its pending terms at every savepoint, so indexing
+     * inside each job's savepoint would write one index segment per message. */
+    sq_ids_t fts_messages, fts_contacts;
     int n_stmts;
     struct {
         const char *sql; /* keyed by address: queries are static strings */
@@ -74,5 +84,12 @@ int64_t sq__col_i(sqlite3_stmt *st, int i);
 
 /* Maps an SQLite result code to a PARLEY_E* code (logging unexpected ones). */
 int sq__rc(store_conn_t *c, int rc);
+
+/* Defers full-text indexing of a message / a contact to the end of the batch
+ * (sq__fts_flush, run by the batch before its COMMIT). */
+void sq__fts_defer_message(store_conn_t *c, int64_t id);
+void sq__fts_defer_contact(store_conn_t *c, int64_t id);
+int sq__fts_flush(store_conn_t *c);
+void sq__fts_forget(store_conn_t *c);
 
 #endif

@@ -88,8 +88,9 @@ typedef struct {
 
 typedef struct {
     int64_t message_id, conversation_id;
-    const char *snippet;
-    double rank;
+    const char *body;    /* from the store */
+    const char *snippet; /* filled by the desk's ranking (desk/search.h) */
+    double rank;         /* idem: BM25 score, higher is better */
 } search_hit_t;
 
 typedef struct {
@@ -171,6 +172,8 @@ typedef struct store_desk_ops {
                             message_row_t **out, int *n);
     int (*message_set_delivery)(store_conn_t *c, int64_t id, const char *status,
                                 const char *external_id);
+    /* The newest messages (at most limit, newest first) matching fts_query
+     * (FTS5 syntax) whose conversation passes f: the candidates the desk ranks. */
     int (*message_search)(store_conn_t *c, int64_t account_id, const char *fts_query,
                           const conv_filter_t *f, int limit, arena_t *a, search_hit_t **out,
                           int *n);
