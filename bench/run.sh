@@ -196,3 +196,6 @@ if [ -x "$FILL" ]; then
   rm -rf "$IDIR"
   echo
 fi
+
+# ---- channels (issue 5): signed Messenger webhooks with wrk, end to end ----
+"$ROOT/bench/messenger.sh" "$BUILD"
