@@ -85,8 +85,11 @@ void h_account_get(req_t *r)
                           (json_int_t)r->app->cfg->session_idle, "session_max_seconds",
                           (json_int_t)r->app->cfg->session_max);
     account_settings_row_t s;
-    if (st->ops->digest && !st->ops->digest->settings_get(c, a.id, &r->arena, &s))
-        json_object_update(o, account_settings_json(&s));
+    if (st->ops->digest && !st->ops->digest->settings_get(c, a.id, &r->arena, &s)) {
+        json_t *set = account_settings_json(&s);
+        json_object_update(o, set);
+        json_decref(set);
+    }
     http_reply_json(r, 200, o);
 }
 
