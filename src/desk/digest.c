@@ -60,12 +60,16 @@ static int64_t due_of_monday(const tz_zone_t *z, int64_t monday_day)
     return digest_local_to_utc(z, monday_day * DAY_S + DIGEST_HOUR * 3600) * 1000;
 }
 
+/* The loops are for zones with odd data (offsets near the 26-hour bound,
+ * several changes a day): whatever the zone, the answer lies on the right
+ * side of t, so the scheduler can never spin on a due time in the past. */
 int64_t digest_due_at_or_before(const tz_zone_t *z, int64_t t_ms)
 {
     int64_t day = local_day_of(z, t_ms);
     int64_t mon = day - weekday(day) + DIGEST_WEEKDAY;
     int64_t due = due_of_monday(z, mon);
-    return due <= t_ms ? due : due_of_monday(z, mon - 7);
+    for (int i = 0; i < 4 && due > t_ms; i++) due = due_of_monday(z, mon -= 7);
+    return due <= t_ms ? due : t_ms;
 }
 
 int64_t digest_due_after(const tz_zone_t *z, int64_t t_ms)
@@ -73,7 +77,8 @@ int64_t digest_due_after(const tz_zone_t *z, int64_t t_ms)
     int64_t day = local_day_of(z, t_ms);
     int64_t mon = day - weekday(day) + DIGEST_WEEKDAY;
     int64_t due = due_of_monday(z, mon);
-    return due > t_ms ? due : due_of_monday(z, mon + 7);
+    for (int i = 0; i < 4 && due <= t_ms; i++) due = due_of_monday(z, mon += 7);
+    return due > t_ms ? due : t_ms + 7 * DAY_S * 1000;
 }
 
 void digest_week_bounds(const tz_zone_t *z, int64_t monday_day, int64_t *since_ms,
