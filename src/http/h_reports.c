@@ -50,7 +50,8 @@ static void h_summary(req_t *r)
     if (!read_query(r, &q)) return;
     json_t *v = NULL;
     parley_err_t err = {0};
-    answer(r, report_summary(r->app, &q, &v, &err), v, &err);
+    int rc = report_summary(r->app, &q, &v, &err); /* before v is read: argument order */
+    answer(r, rc, v, &err);
 }
 
 static void h_timeseries(req_t *r)
@@ -59,7 +60,8 @@ static void h_timeseries(req_t *r)
     if (!read_query(r, &q)) return;
     json_t *v = NULL;
     parley_err_t err = {0};
-    answer(r, report_timeseries(r->app, &q, http_query(r, "by"), &v, &err), v, &err);
+    int rc = report_timeseries(r->app, &q, http_query(r, "by"), &v, &err);
+    answer(r, rc, v, &err);
 }
 
 static void breakdown(req_t *r, report_group_t g)
@@ -68,7 +70,8 @@ static void breakdown(req_t *r, report_group_t g)
     if (!read_query(r, &q)) return;
     json_t *v = NULL;
     parley_err_t err = {0};
-    answer(r, report_breakdown(r->app, &q, g, &v, &err), v, &err);
+    int rc = report_breakdown(r->app, &q, g, &v, &err);
+    answer(r, rc, v, &err);
 }
 
 static void h_agents(req_t *r)
