@@ -131,3 +131,45 @@ void h_account_patch(req_t *r)
     }
     h_account_get(r);
 }
+
+static json_t *iso_or_null(int64_t ms)
+{
+    if (!ms) return json_null();
+    char b[32];
+    clock_format_iso(ms, b);
+    return json_string(b);
+}
+
+/* GET /api/v1/account/notices: the e-mails Parley sent the account's people
+ * (weekly digests, SLA escalations), newest first, with their delivery state. */
+void h_account_notices(req_t *r)
+{
+    store_t *st = r->app->store;
+    int limit;
+    int64_t after;
+    if (!http_page(r, &limit, &after)) return;
+    if (!st->ops->digest) {
+        http_reply_json(r, 200, json_pack("{s:[], s:n}", "data", "next"));
+        return;
+    }
+    mail_row_t *rows;
+    int n;
+    if (st->ops->digest->mail_list(st->ops->reader(st), r->auth.actor.account_id, limit, &r->arena,
+                                   &rows, &n)) {
+        http_problem(r, 500, "internal", "Internal error", "notices could not be read", NULL);
+        return;
+    }
+    json_t *data = json_array();
+    for (int i = 0; i < n; i++) {
+        const mail_row_t *m = &rows[i];
+        json_array_append_new(
+            data,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s?, s:I, s:o, s:o, s:o}", "id",
+                      (json_int_t)m->id, "kind", m->kind, "to", m->rcpt, "subject", m->subject,
+                      "status", m->status, "attempts", (json_int_t)m->attempts, "last_error",
+                      m->last_error, "inbox_id", (json_int_t)m->inbox_id, "created_at",
+                      iso_or_null(m->created_at), "sent_at", iso_or_null(m->sent_at),
+                      "next_attempt_at", iso_or_null(m->next_attempt_at)));
+    }
+    http_reply_json(r, 200, json_pack("{s:o, s:n}", "data", data, "next"));
+}

@@ -189,6 +189,13 @@ def test_send_now_mails_and_slack_once():
     rows = db.execute("SELECT status, attempts, kind FROM mail_outbox ORDER BY id").fetchall()
     db.close()
     assert rows == [("sent", 1, "digest"), ("sent", 1, "digest")], rows
+    # admins see what went out
+    assert_problem(C["sue"].get("/api/v1/account/notices"), 403)
+    n = C["admin"].get("/api/v1/account/notices").json["data"]
+    assert [(m["kind"], m["status"], m["attempts"], m["inbox_id"]) for m in n] == \
+        [("digest", "sent", 1, IDS["mail"])] * 2, n
+    assert sorted(m["to"] for m in n) == ["admin@acme.test", "sue@acme.test"], n
+    assert all(m["subject"] == "Parley weekly digest 2026-W47" and m["sent_at"] for m in n), n
 
 
 def test_average_handling_time_from_presence():
