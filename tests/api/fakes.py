@@ -98,6 +98,7 @@ class FakeSMTP:
     def __init__(self):
         import socketserver
         self.messages = []
+        self.reject = {}  # "<address>": [codes]: RCPT answers, one popped per attempt
         self.lock = threading.Lock()
         outer = self
 
@@ -120,8 +121,15 @@ class FakeSMTP:
                         env = {"from": cmd[10:].strip(), "to": [], "data": None}
                         self.reply("250 OK")
                     elif up.startswith("RCPT TO:"):
-                        env["to"].append(cmd[8:].strip())
-                        self.reply("250 OK")
+                        rcpt = cmd[8:].strip()
+                        with outer.lock:
+                            codes = outer.reject.get(rcpt)
+                            code = codes.pop(0) if codes else None
+                        if code:
+                            self.reply(f"{code} {'try later' if code < 500 else 'no such user'}")
+                        else:
+                            env["to"].append(rcpt)
+                            self.reply("250 OK")
                     elif up == "DATA":
                         self.reply("354 go ahead")
                         data = b""

@@ -11,7 +11,9 @@ subscription with the rule's URL, signed) and `email` (to a user, the
 supervisors, an address) that deliver; and the scheduler driven by
 `--clock-start`: the digest goes at Monday 08:00 Europe/Paris and not before,
 a restart after 08:00 does not send it again, a server that was down at 08:00
-sends the owed digest when it starts, and a digest turned off is not sent."""
+sends the owed digest when it starts, and a digest turned off is not sent;
+a recipient the relay refuses (550) is dead at once, a busy relay (451) is
+tried again and the message goes."""
 import hashlib
 import hmac
 import json
@@ -329,11 +331,39 @@ def test_owed_digest_sent_at_start_and_switch_off():
     restart()
 
 
+def test_bounce_is_dead_and_busy_relay_retried():
+    for name in ("gone", "later"):
+        r = C["admin"].post("/api/v1/users", {"email": f"{name}@acme.test", "role": "supervisor",
+                                              "name": name.title(), "password": PW})
+        assert r.status == 201, r
+        U[name] = r.json["id"]
+    SMTP.reject = {"<gone@acme.test>": [550], "<later@acme.test>": [451]}
+    r = C["admin"].patch("/api/v1/account", {"digest": {"recipients": [
+        U["sue"], U["gone"], U["later"]]}})
+    assert r.status == 200, r
+    r = C["admin"].post("/api/v1/reports/digest/send", {"week": "2026-W45"})
+    assert r.status == 200 and r.json["emails"] == 3, r
+
+    def states():
+        n = [m for m in C["admin"].get("/api/v1/account/notices").json["data"]
+             if m["subject"].endswith("2026-W45")]
+        return {m["to"]: (m["status"], m["attempts"]) for m in n}
+    # a 550 is final; a 451 is tried again after a second
+    want = {"sue@acme.test": ("sent", 1), "gone@acme.test": ("dead", 1),
+            "later@acme.test": ("sent", 2)}
+    got = wait_for(lambda: states() == want and states(), 10)
+    assert got == want, states()
+    dead = [m for m in C["admin"].get("/api/v1/account/notices").json["data"]
+            if m["to"] == "gone@acme.test"][0]
+    assert dead["last_error"] and dead["next_attempt_at"] is None, dead
+
+
 try:
     setup()
     run([test_account_settings_validated, test_send_now_mails_and_slack_once,
          test_average_handling_time_from_presence, test_sla_escalations_deliver,
-         test_scheduled_monday_0800_paris_once, test_owed_digest_sent_at_start_and_switch_off])
+         test_scheduled_monday_0800_paris_once, test_owed_digest_sent_at_start_and_switch_off,
+         test_bounce_is_dead_and_busy_relay_retried])
 finally:
     S.cleanup()
     SMTP.close()
