@@ -192,9 +192,9 @@ static int settings_tx(dtx_t *t, void *p)
         tz_zone_t *z = NULL;
         parley_err_t zerr = {0};
         if (!name || tz_zone_load(name, &z, &zerr)) {
-            json_decref(changed);
-            return parley_errf(x->err, PARLEY_EINVAL, "/timezone",
-                               "timezone is an IANA time zone name such as Europe/Paris");
+            rc = parley_errf(x->err, PARLEY_EINVAL, "/timezone",
+                             "timezone is an IANA time zone name such as Europe/Paris");
+            goto fail;
         }
         tz_zone_free(z);
         s.timezone = arena_strdup(t->arena, name);
@@ -205,10 +205,8 @@ static int settings_tx(dtx_t *t, void *p)
         if ((v = json_object_get(d, "enabled"))) s.digest_enabled = json_is_true(v);
         if ((v = json_object_get(d, "email"))) s.digest_email = json_is_true(v);
         if ((v = json_object_get(d, "recipients")) &&
-            (rc = check_recipients(t, v, x->account_id, x->err, &s.digest_recipients))) {
-            json_decref(changed);
-            return rc;
-        }
+            (rc = check_recipients(t, v, x->account_id, x->err, &s.digest_recipients)))
+            goto fail;
         json_object_set(changed, "digest", d);
     }
     if ((v = json_object_get(x->patch, "mail_inbox_id"))) {
@@ -219,21 +217,21 @@ static int settings_tx(dtx_t *t, void *p)
                    dtx_ops(t)->inbox_get(t->c, x->account_id, json_integer_value(v), t->arena,
                                          &in) ||
                    strcmp(in.channel, "email") != 0 || in.deleted_at) {
-            json_decref(changed);
-            return parley_errf(x->err, PARLEY_EINVAL, "/mail_inbox_id",
-                               "mail_inbox_id is an e-mail inbox of this account, or null");
+            rc = parley_errf(x->err, PARLEY_EINVAL, "/mail_inbox_id",
+                             "mail_inbox_id is an e-mail inbox of this account, or null");
+            goto fail;
         } else {
             s.mail_inbox_id = in.id;
         }
         json_object_set(changed, "mail_inbox_id", v);
     }
     s.updated_at = t->now;
-    if ((rc = dops(t->app)->settings_put(t->c, &s))) {
-        json_decref(changed);
-        return rc;
-    }
+    if ((rc = dops(t->app)->settings_put(t->c, &s))) goto fail;
     return desk_event(t->c, t->app, t->by, "account.updated", "account", x->account_id,
                       json_pack("{s:o}", "changed", changed));
+fail:
+    json_decref(changed);
+    return rc;
 }
 
 int account_settings_update(app_t *app, const actor_t *by, json_t *patch, parley_err_t *err)
