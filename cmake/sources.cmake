@@ -32,4 +32,5 @@ set(PARLEY_SOURCES
   src/store/sqlite_reports.c src/desk/rollups.c src/desk/reports.c src/http/h_reports.c
   src/cli/export.c
   src/cli/demo.c src/cli/simulate.c
+  src/store/sqlite_digest.c src/desk/digest.c src/desk/mailer.c
 )

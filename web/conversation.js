@@ -61,8 +61,19 @@ export function Conversation({ id, me, cat, subscribe, actions, onChanged }) {
       })
       .catch(() => {});
     const t = setInterval(() => tick((n) => n + 1), 4000);
+    // Handling time (AHT) is measured from these beats: every 30 s while this window is
+    // focused and visible, and at once when it comes back; the server counts gaps of at
+    // most 90 s between one agent's beats as active time.
+    const focused = () => document.visibilityState === 'visible' && document.hasFocus();
+    const beat = () => {
+      if (worker && focused()) post(`/api/v1/conversations/${id}/presence`, { state: 'viewing' }).catch(() => {});
+    };
+    const hb = setInterval(beat, 30000);
+    window.addEventListener('focus', beat);
     return () => {
       clearInterval(t);
+      clearInterval(hb);
+      window.removeEventListener('focus', beat);
       if (worker) post(`/api/v1/conversations/${id}/presence`, { state: 'left' }).catch(() => {});
     };
   }, [id]);

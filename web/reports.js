@@ -36,6 +36,7 @@ const KPIS = [
   ['sla.resolution.compliance', 'SLA resolution met', pct],
   ['sentiment_shift.mean', 'Sentiment shift (mean)', signed],
   ['csat.satisfied_share', 'CSAT (4-5 share)', pct],
+  ['average_handling_time.mean_seconds', 'Handling time (AHT)', duration],
 ];
 
 // The table columns of the per-agent / per-inbox / per-channel tables.
@@ -48,6 +49,7 @@ const COLUMNS = [
   ['response_rate', 'Response rate', pct],
   ['sla.first_response.compliance', 'SLA FRT met', pct],
   ['csat.satisfied_share', 'CSAT', pct],
+  ['average_handling_time.mean_seconds', 'AHT', duration],
 ];
 
 function isoDay(d) {

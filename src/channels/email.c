@@ -19,6 +19,7 @@
 #include "channels/adapters.h"
 #include "channels/channel.h"
 #include "channels/common.h"
+#include "channels/email.h"
 #include "core/crypto.h"
 
 #define EMAIL_MAX_RAW     (25u << 20) /* what `parley mail-in` accepts */
@@ -819,6 +820,72 @@ static int format_send(const json_t *settings, const ch_outbound_t *msg, arena_t
     ch__header(call, a, "MAIL FROM", arena_sprintf(a, "<%s>", from));
     ch__header(call, a, "RCPT TO", arena_sprintf(a, "<%s>", to));
     ch__header(call, a, "Message-ID", mid);
+    return 0;
+}
+
+static const char *new_message_id(arena_t *a, const char *from)
+{
+    uint8_t r[16];
+    crypto_random_bytes(r, sizeof r);
+    r[6] = (uint8_t)((r[6] & 0x0F) | 0x40); /* a version 4 UUID */
+    r[8] = (uint8_t)((r[8] & 0x3F) | 0x80);
+    char hex[33];
+    crypto_hex(r, sizeof r, hex);
+    return arena_sprintf(a, "<%.8s-%.4s-%.4s-%.4s-%.12s@%s>", hex, hex + 8, hex + 12, hex + 16,
+                         hex + 20, strrchr(from, '@') + 1);
+}
+
+static GMimeObject *notice_part(const char *subtype, const char *body)
+{
+    GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
+    g_mime_text_part_set_text(part, body);
+    g_mime_object_encode(GMIME_OBJECT(part), GMIME_ENCODING_CONSTRAINT_7BIT);
+    return GMIME_OBJECT(part);
+}
+
+int email_notice_format(const char *from, const char *from_name, const char *to,
+                        const char *subject, const char *text, const char *html, arena_t *a,
+                        const char **out, parley_err_t *err)
+{
+    if (!is_address(from)) return parley_errf(err, PARLEY_EINVAL, "/from", "no valid address");
+    if (!is_address(to)) return parley_errf(err, PARLEY_EINVAL, "/to", "no valid address");
+    if (!subject || !text || !g_utf8_validate(subject, -1, NULL) ||
+        !g_utf8_validate(text, -1, NULL) || (html && !g_utf8_validate(html, -1, NULL)))
+        return parley_errf(err, PARLEY_EINVAL, "/text", "the notice is not UTF-8 text");
+    email_init();
+    const char *mid = new_message_id(a, from);
+    GMimeMessage *m = g_mime_message_new(TRUE);
+    GMimeObject *o = GMIME_OBJECT(m);
+    g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_FROM, from_name, from);
+    g_mime_message_add_mailbox(m, GMIME_ADDRESS_TYPE_TO, NULL, to);
+    g_mime_message_set_subject(m, clean_line(a, subject, EMAIL_MAX_SUBJECT), "utf-8");
+    GDateTime *now = g_date_time_new_now_utc();
+    g_mime_message_set_date(m, now);
+    g_date_time_unref(now);
+    g_mime_object_set_header(o, "Message-ID", mid, NULL);
+    /* RFC 3834: machine-sent; responders must not answer it */
+    g_mime_object_set_header(o, "Auto-Submitted", "auto-generated", NULL);
+    g_mime_object_set_header(o, "X-Auto-Response-Suppress", "All", NULL);
+    GMimeObject *text_part = notice_part("plain", text);
+    if (html) {
+        GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+        GMimeObject *html_part = notice_part("html", html);
+        g_mime_multipart_add(alt, text_part);
+        g_mime_multipart_add(alt, html_part);
+        g_object_unref(html_part);
+        g_mime_message_set_mime_part(m, GMIME_OBJECT(alt));
+        g_object_unref(alt);
+    } else {
+        g_mime_message_set_mime_part(m, text_part);
+    }
+    g_object_unref(text_part);
+    GMimeFormatOptions *fo = g_mime_format_options_new();
+    g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+    char *wire = g_mime_object_to_string(o, fo);
+    g_mime_format_options_free(fo);
+    g_object_unref(m);
+    *out = arena_strdup(a, wire);
+    g_free(wire);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "desk/analyze.h"
 #include "desk/delivery.h"
+#include "desk/mailer.h"
 #include "desk/scheduler.h"
 #include "desk/webhooks.h"
 #include "http/server.h"
@@ -57,6 +58,7 @@ int cli_serve(int argc, char **argv)
     store_t *store = NULL;
     server_t *srv = NULL;
     webhooks_t *hooks = NULL; /* outbound webhooks worker */
+    mailer_t *mailer = NULL;  /* notices e-mailed by Parley (digests, SLA) */
     app_t app = {0};
     if (config_load(&cfg, n, rest, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
@@ -101,11 +103,20 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "parley serve: %s\n", err.msg);
         goto done;
     }
+    if (cfg.clock_start && cfg.clock_start[0]) {
+        int64_t start;
+        if (clock_parse_iso(cfg.clock_start, &start)) {
+            fprintf(stderr, "parley serve: clock-start must be an RFC 3339 time\n");
+            goto done;
+        }
+        app.clock.offset_ms = start - clock_now_ms(NULL);
+    }
     app.started_ms = app_now(&app);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     app.scheduler = scheduler_start(&app);
     app.delivery = delivery_start(&app);
     hooks = webhooks_start(&app);
+    mailer = mailer_start(&app);
     if (server_start(&app, &srv, &err)) {
         fprintf(stderr, "parley serve: %s\n", err.msg);
         goto done;
@@ -128,6 +139,7 @@ done:
     scheduler_stop(app.scheduler);
     delivery_stop(app.delivery);
     webhooks_stop(hooks);
+    mailer_stop(mailer);
     curl_global_cleanup();
     analyzer_free(app.analyzer);
     store_close(store);

@@ -58,6 +58,8 @@ static const setting_t settings[] = {
      "cheapest password hashing (tests only, never in production)"},
     {"webhook-backoff-ms", T_INT, S(webhook_backoff_ms), "1000", 1, 3600000, false,
      "first outbound webhook retry wait, ms (then x4: 1 s, 4 s, 16 s, 64 s, 256 s, dead)"},
+    {"clock-start", T_STR, S(clock_start), "", 0, 0, false,
+     "start the server's clock at this RFC 3339 time, then run at wall speed (tests, demos)"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -9,6 +9,7 @@
 #include "desk/reports.h"
 
 #include "core/tzfile.h"
+#include "desk/digest.h"
 #include "desk/rollups.h"
 #include "desk/sla.h"
 #include "store/store_catalog.h"
@@ -307,8 +308,8 @@ static json_t *metrics_json(const agg_t *g, bool business, int64_t backlog)
                         json_pack("{s:I, s:I}", "resolved",
                                   (json_int_t)(v[RC_resolved] - v[RC_resolved_bot]),
                                   "human_replies", (json_int_t)v[RC_replies_out]));
-    /* AHT needs the console's composing time (presence events): not rolled up yet */
-    json_object_set_new(o, "average_handling_time", json_null());
+    /* agents' active console time per resolved conversation (rollups.c on_presence) */
+    json_object_set_new(o, "average_handling_time", time_stat(g, HM_AHT, RC_aht_n, business));
     return o;
 }
 
@@ -759,34 +760,55 @@ static json_t *targets_json(app_t *app, int64_t account_id)
 int report_digest(app_t *app, int64_t account_id, const char *week, int64_t now, json_t **out,
                   parley_err_t *err)
 {
+    /* weeks are the account's: Monday 00:00 to Monday 00:00 in its time zone */
+    tz_zone_t *z = digest_account_zone(app, reader(app), account_id);
+    if (!z) return parley_errf(err, PARLEY_EIO, "", "no time zone data");
     int64_t mon;
     if (week) {
-        if (parse_week(week, &mon))
+        if (parse_week(week, &mon)) {
+            tz_zone_free(z);
             return parley_errf(err, PARLEY_EINVAL, "/week", "week is an ISO week such as 2026-W11");
+        }
     } else {
-        int64_t today = floor_div(now, DAY_MS);
+        int64_t t = floor_div(now, 1000);
+        int64_t today = floor_div(t + tz_zone_offset(z, t, NULL), DAY_MS / 1000);
         mon = today - ((today + 3) % 7 + 7) % 7 - 7; /* the last complete week */
     }
     report_query_t q = {.f = {.account_id = account_id, .priority = -1}};
     json_t *weeks[2];
+    int64_t since = 0, until = 0;
     for (int i = 0; i < 2; i++) {
-        q.f.since = (mon - 7 * i) * DAY_MS;
-        q.f.until = q.f.since + 7 * DAY_MS;
+        int64_t s, u;
+        digest_week_bounds(z, mon - 7 * i, &s, &u);
+        if (!i) {
+            since = s;
+            until = u;
+        }
+        q.f.since = s;
+        q.f.until = u;
         int rc = report_summary(app, &q, &weeks[i], err);
         if (rc) {
             if (i) json_decref(weeks[0]);
+            tz_zone_free(z);
             return rc;
         }
         json_object_del(weeks[i], "query");
     }
+    tz_zone_free(z);
     char name[16], prev[16], s[32], u[32];
     week_name(mon, name);
     week_name(mon - 7, prev);
-    clock_format_iso(mon * DAY_MS, s);
-    clock_format_iso((mon + 7) * DAY_MS, u);
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "week", name, "previous_week", prev,
-                     "since", s, "until", u, "this_week", weeks[0], "last_week", weeks[1],
-                     "targets", targets_json(app, account_id));
+    clock_format_iso(since, s);
+    clock_format_iso(until, u);
+    store_conn_t *c = reader(app);
+    arena_t a;
+    arena_init(&a, 0);
+    account_settings_row_t set = {.timezone = "UTC"};
+    if (app->store->ops->digest) app->store->ops->digest->settings_get(c, account_id, &a, &set);
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "week", name, "previous_week",
+                     prev, "since", s, "until", u, "timezone", set.timezone, "this_week", weeks[0],
+                     "last_week", weeks[1], "targets", targets_json(app, account_id));
+    arena_free(&a);
     return 0;
 }
 
@@ -850,6 +872,7 @@ char *report_digest_html(const json_t *d)
         {"SLA first response compliance", "sla.first_response.compliance", NULL, false},
         {"SLA next response compliance", "sla.next_response.compliance", NULL, false},
         {"SLA resolution compliance", "sla.resolution.compliance", NULL, false},
+        {"Average handling time", "average_handling_time.mean_seconds", NULL, true},
         {"Resolved by bots", "bot_handled.resolved", NULL, false},
     };
     buf_t b;
@@ -864,6 +887,12 @@ char *report_digest_html(const json_t *d)
                  "text-align:right}td:first-child,th:first-child{text-align:left}</style></head>"
                  "<body><h1>Weekly digest ");
     html_text(&b, week);
+    const char *tz = json_string_value(json_object_get(d, "timezone"));
+    if (tz) {
+        buf_puts(&b, " <small>(");
+        html_text(&b, tz);
+        buf_puts(&b, ")</small>");
+    }
     buf_puts(&b, "</h1><table><thead><tr><th>Metric</th><th>");
     html_text(&b, week);
     buf_puts(&b, "</th><th>");

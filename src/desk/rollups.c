@@ -7,7 +7,8 @@
  * window. Every human reply, resolve, SLA outcome or survey answer becomes
  * counters and time samples on the row of its hour x inbox x channel x agent
  * x team x priority. Bot, automated and survey messages and notes are
- * counted apart and never as replies.
+ * counted apart and never as replies. Presence beats from the console add up
+ * the cycle's handling time (AHT), sampled when the cycle resolves.
  */
 #include "desk/rollups.h"
 
@@ -151,6 +152,18 @@ static void sample(step_t *s, int64_t agent, int metric, int col_n, int64_t from
     if (bh_out) *bh_out = bh;
 }
 
+/* A duration sample already measured (ms calendar, bh business) on agent's
+ * row at the event's hour. */
+static void sample_ms(step_t *s, int64_t agent, int metric, int col_n, int64_t ms, int64_t bh)
+{
+    rollup_key_t k = key_of(s, hour_of(s->at), agent);
+    add(s, &k, col_n, 1);
+    add(s, &k, col_n + 1, ms);
+    add(s, &k, col_n + 2, bh);
+    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric, rollup_bucket(ms), ms);
+    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric + 1, rollup_bucket(bh), bh);
+}
+
 static int64_t jint(json_t *o, const char *key)
 {
     return json_integer_value(json_object_get(o, key));
@@ -230,7 +243,12 @@ static void on_conversation(step_t *s, const char *type, json_t *cj, bool fresh)
                 add_now(s, who, RC_shift_n, 1);
                 add_now(s, who, RC_shift_sum, shift_of(st));
             }
+            /* AHT: only cycles the console measured (an API-only resolve has no
+             * handling time to average, and a zero would understate it) */
+            if (st->handle_ms > 0)
+                sample_ms(s, who, HM_AHT, RC_aht_n, st->handle_ms, st->handle_bh_ms);
         }
+        st->handle_ms = st->handle_bh_ms = 0;
         st->resolved_at = s->at;
         st->resolutions++;
         st->run_start = 0; /* a resolve ends the wait for a next response */
@@ -314,6 +332,26 @@ static void on_message(step_t *s, json_t *mj)
     }
 }
 
+/* A presence beat (viewing, typing) or its end (left) of one agent. The gap
+ * since the same agent's previous beat is active time when it is at most
+ * ROLLUP_IDLE_MS: the console beats while it is focused, so a longer gap is
+ * time away, and the stretch after the last beat is closed by that timeout
+ * without credit. Time on a resolved conversation is not handling. */
+static void on_presence(step_t *s, json_t *p)
+{
+    rconv_t *st = s->st;
+    int64_t user = jint(p, "user_id");
+    if (user <= 0) return;
+    if (st->beat_user == user && st->beat_at && s->at >= st->beat_at &&
+        s->at - st->beat_at <= ROLLUP_IDLE_MS && strcmp(st->status, "resolved") != 0) {
+        st->handle_ms += s->at - st->beat_at;
+        st->handle_bh_ms += bh_business_ms(calendar(s), st->beat_at, s->at);
+    }
+    bool left = !strcmp(jstr(p, "state"), "left");
+    st->beat_user = left ? 0 : user;
+    st->beat_at = left ? 0 : s->at;
+}
+
 static void on_sla(step_t *s, const char *type, json_t *p)
 {
     const char *target = jstr(p, "target");
@@ -357,7 +395,7 @@ static int64_t conversation_of(const char *type, json_t *payload, json_t **cj, j
         return jint(*mj, "conversation_id");
     }
     if (!strcmp(type, "sla.met") || !strcmp(type, "sla.breached") ||
-        !strcmp(type, "survey.answered"))
+        !strcmp(type, "survey.answered") || !strncmp(type, "presence.", 9))
         return jint(payload, "conversation_id");
     return 0;
 }
@@ -414,6 +452,8 @@ int rollup_apply(const rollup_ctx_t *x, int64_t account_id, const char *type, in
         on_message(&s, mj);
     else if (!strcmp(type, "survey.answered"))
         on_survey(&s, payload);
+    else if (!strncmp(type, "presence.", 9))
+        on_presence(&s, payload);
     else
         on_sla(&s, type, payload);
     rc = s.rc;
@@ -432,7 +472,7 @@ int rollup_on_event(store_conn_t *c, const app_t *app, const event_new_t *e, int
     if (!ops || !e->payload) return 0;
     const char *t = e->type;
     if (strncmp(t, "conversation.", 13) && strcmp(t, "message.created") && strncmp(t, "sla.", 4) &&
-        strcmp(t, "survey.answered"))
+        strcmp(t, "survey.answered") && strncmp(t, "presence.", 9))
         return 0; /* the common case costs one comparison or two */
     rollup_ctx_t x = {.app = app, .lookup = c, .c = c, .ops = ops};
     return rollup_apply(&x, e->account_id, t, at, e->payload);

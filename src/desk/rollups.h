@@ -2,7 +2,7 @@
  * rollups.h - report rollups maintained from the event stream.
  *
  * Owns the translation of desk events (conversation.*, message.created,
- * sla.met / sla.breached, survey.answered) into rollup rows, histogram
+ * sla.met / sla.breached, survey.answered, presence.*) into rollup rows, histogram
  * samples and per-conversation report state, written in the transaction of
  * the event itself (desk_event calls rollup_on_event). Never reads the
  * conversation or message tables: the event payloads and the report state
@@ -16,6 +16,10 @@
 
 #include "desk/app.h"
 #include "store/store_reports.h"
+
+/* Presence beats of one agent at most this far apart count as active
+ * handling time (the console beats every 30 s while it is focused). */
+#define ROLLUP_IDLE_MS 90000
 
 /* The histogram bucket of a duration: 0 below one second, then log-scaled
  * (each bucket about 15% wider than the one before) up to REPORT_BUCKETS-1. */

@@ -4,18 +4,30 @@
  * Snoozes come from their database index; SLA milestones from a min-heap of
  * (next_at, clock id), loaded from sla_clocks at start and pushed by every
  * clock change (desk/sla.c). Heap entries are never removed early: one whose
- * clock moved on is found stale when it comes due and skipped.
+ * clock moved on is found stale when it comes due and skipped. Weekly
+ * digests have their own min-heap of (due, account id) and a plan (each
+ * account's one current due time): an entry that is not the plan's is stale.
  */
 #include "desk/scheduler.h"
 
 #include "core/log.h"
 #include "core/mem.h"
 #include "desk/actions.h"
+#include "desk/digest.h"
 #include "desk/sla.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+
+typedef struct {
+    sla_due_t *v; /* min-heap by (next_at, id) */
+    size_t n, cap;
+} heap_t;
+
+typedef struct {
+    int64_t account_id, due;
+} plan_t;
 
 struct scheduler {
     app_t *app;
@@ -23,8 +35,10 @@ struct scheduler {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stop, poked;
-    sla_due_t *heap; /* min-heap by (next_at, id) */
-    size_t n, cap;
+    heap_t sla;     /* SLA clocks: id = clock id */
+    heap_t digests; /* weekly digests: id = account id */
+    plan_t *plan;   /* the current due time per account (0 = none) */
+    size_t n_plan, cap_plan;
 };
 
 #define SLA_BATCH 256 /* clocks fired per transaction */
@@ -34,52 +48,87 @@ static bool due_less(const sla_due_t *a, const sla_due_t *b)
     return a->next_at < b->next_at || (a->next_at == b->next_at && a->id < b->id);
 }
 
-static void heap_push(scheduler_t *s, int64_t next_at, int64_t id)
+static void heap_push(heap_t *h, int64_t next_at, int64_t id)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->heap = xrealloc(s->heap, s->cap * sizeof *s->heap);
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 64;
+        h->v = xrealloc(h->v, h->cap * sizeof *h->v);
     }
-    size_t i = s->n++;
-    s->heap[i] = (sla_due_t){.id = id, .next_at = next_at};
-    while (i && due_less(&s->heap[i], &s->heap[(i - 1) / 2])) {
-        sla_due_t t = s->heap[i];
-        s->heap[i] = s->heap[(i - 1) / 2];
-        s->heap[(i - 1) / 2] = t;
+    size_t i = h->n++;
+    h->v[i] = (sla_due_t){.id = id, .next_at = next_at};
+    while (i && due_less(&h->v[i], &h->v[(i - 1) / 2])) {
+        sla_due_t t = h->v[i];
+        h->v[i] = h->v[(i - 1) / 2];
+        h->v[(i - 1) / 2] = t;
         i = (i - 1) / 2;
     }
 }
 
-static sla_due_t heap_pop(scheduler_t *s)
+static sla_due_t heap_pop(heap_t *h)
 {
-    sla_due_t top = s->heap[0];
-    s->heap[0] = s->heap[--s->n];
+    sla_due_t top = h->v[0];
+    h->v[0] = h->v[--h->n];
     for (size_t i = 0;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < s->n && due_less(&s->heap[l], &s->heap[m])) m = l;
-        if (r < s->n && due_less(&s->heap[r], &s->heap[m])) m = r;
+        if (l < h->n && due_less(&h->v[l], &h->v[m])) m = l;
+        if (r < h->n && due_less(&h->v[r], &h->v[m])) m = r;
         if (m == i) break;
-        sla_due_t t = s->heap[i];
-        s->heap[i] = s->heap[m];
-        s->heap[m] = t;
+        sla_due_t t = h->v[i];
+        h->v[i] = h->v[m];
+        h->v[m] = t;
         i = m;
     }
     return top;
+}
+
+/* The plan's slot of an account (added at 0). Accounts are few: a scan. */
+static plan_t *plan_of(scheduler_t *s, int64_t account_id)
+{
+    for (size_t i = 0; i < s->n_plan; i++)
+        if (s->plan[i].account_id == account_id) return &s->plan[i];
+    if (s->n_plan == s->cap_plan) {
+        s->cap_plan = s->cap_plan ? s->cap_plan * 2 : 16;
+        s->plan = xrealloc(s->plan, s->cap_plan * sizeof *s->plan);
+    }
+    s->plan[s->n_plan] = (plan_t){.account_id = account_id};
+    return &s->plan[s->n_plan++];
+}
+
+/* Makes due the account's one due time (0 = none); under the lock. */
+static void plan_set(scheduler_t *s, int64_t account_id, int64_t due)
+{
+    plan_of(s, account_id)->due = due;
+    if (due > 0) heap_push(&s->digests, due, account_id);
+}
+
+void scheduler_digest_plan(scheduler_t *s, int64_t account_id, int64_t due)
+{
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    plan_set(s, account_id, due);
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void load_digest(void *arg, int64_t due, int64_t account_id)
+{
+    plan_set(arg, account_id, due); /* before the thread starts: no lock needed */
 }
 
 void scheduler_sla_push(scheduler_t *s, int64_t next_at, int64_t clock_id)
 {
     if (!s || next_at <= 0) return;
     pthread_mutex_lock(&s->lock);
-    heap_push(s, next_at, clock_id);
+    heap_push(&s->sla, next_at, clock_id);
     /* Wake the thread only when this is now the earliest thing to do. */
-    if (s->heap[0].id == clock_id && s->heap[0].next_at == next_at) pthread_cond_signal(&s->cond);
+    if (s->sla.v[0].id == clock_id && s->sla.v[0].next_at == next_at) pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }
 
 static void load_one(void *arg, int64_t next_at, int64_t id)
 {
-    heap_push(arg, next_at, id); /* before the thread starts: no lock needed */
+    scheduler_t *s = arg;
+    heap_push(&s->sla, next_at, id); /* before the thread starts: no lock needed */
 }
 
 static void *run(void *p)
@@ -100,15 +149,29 @@ static void *run(void *p)
         /* SLA milestones due now: fired in batches, outside the lock. */
         int64_t now = app_now(s->app), ids[SLA_BATCH];
         int n = 0;
-        while (s->n && s->heap[0].next_at <= now && n < SLA_BATCH) ids[n++] = heap_pop(s).id;
+        while (s->sla.n && s->sla.v[0].next_at <= now && n < SLA_BATCH)
+            ids[n++] = heap_pop(&s->sla).id;
         if (n) {
             pthread_mutex_unlock(&s->lock);
             if (sla_fire_due(s->app, ids, n) != 0) log_msg(LOG_ERROR, "scheduler.sla_failed", NULL);
             pthread_mutex_lock(&s->lock);
             continue;
         }
+        /* A weekly digest due now: one account at a time, outside the lock. */
+        if (s->digests.n && s->digests.v[0].next_at <= now) {
+            sla_due_t d = heap_pop(&s->digests);
+            if (plan_of(s, d.id)->due != d.next_at) continue; /* re-planned since */
+            pthread_mutex_unlock(&s->lock);
+            int64_t next_due = digest_fire(s->app, d.id, now);
+            pthread_mutex_lock(&s->lock);
+            /* a change of settings meanwhile re-planned it: that plan stands */
+            if (plan_of(s, d.id)->due == d.next_at) plan_set(s, d.id, next_due);
+            continue;
+        }
         int64_t next = snooze_next;
-        if (s->n && (!next || s->heap[0].next_at < next)) next = s->heap[0].next_at;
+        if (s->sla.n && (!next || s->sla.v[0].next_at < next)) next = s->sla.v[0].next_at;
+        if (s->digests.n && (!next || s->digests.v[0].next_at < next))
+            next = s->digests.v[0].next_at;
         if (next) {
             /* Sleep until the next snooze or SLA milestone (wall clock: the app clock's offset
              * applies). */
@@ -136,10 +199,14 @@ scheduler_t *scheduler_start(app_t *app)
     pthread_cond_init(&s->cond, NULL);
     if (sla_load_scheduled(app, load_one, s) != 0)
         log_msg(LOG_ERROR, "scheduler.sla_load_failed", NULL);
+    if (digest_load_plan(app, load_digest, s) != 0)
+        log_msg(LOG_ERROR, "scheduler.digest_load_failed", NULL);
     sla_register_app(app);
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         sla_register_app(NULL);
-        free(s->heap);
+        free(s->sla.v);
+        free(s->digests.v);
+        free(s->plan);
         free(s);
         return NULL;
     }
@@ -164,7 +231,9 @@ void scheduler_stop(scheduler_t *s)
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
     sla_register_app(NULL);
-    free(s->heap);
+    free(s->sla.v);
+    free(s->digests.v);
+    free(s->plan);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     free(s);

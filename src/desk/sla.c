@@ -7,16 +7,21 @@
  * it runs; elapsed_ms holds what was counted before running_since, so a
  * pause keeps its count and a resume plans the deadline from the remainder.
  * Never sends anything itself: a warning or breach becomes an event, and the
- * policy's escalation rules act in the same transaction.
+ * policy's escalation rules act in the same transaction (a `webhook` rule
+ * queues a delivery of that event to the account's subscription with the
+ * rule's URL; an `email` rule queues notices in desk/mailer.c: both are rows
+ * their workers send after the commit).
  */
 #include "desk/sla.h"
 
 #include "core/log.h"
 #include "desk/hours.h"
+#include "desk/mailer.h"
 #include "desk/router.h"
 #include "desk/scheduler.h"
 #include "desk/users.h"
 #include "store/store_catalog.h"
+#include "store/store_webhooks.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -398,8 +403,100 @@ static int notify_supervisors(dtx_t *t, const conv_row_t *cv, const sla_clock_ro
     return rc;
 }
 
+/* A `webhook` rule: the SLA event goes to the account's active subscription
+ * whose URL is the rule's (signed with its secret, in its format, with its
+ * retries), whether or not that subscription follows sla.* itself; one
+ * delivery per (subscription, event) however many rules name it. */
+static int rule_webhook(dtx_t *t, const esc_rule_row_t *r, const conv_row_t *cv, int64_t event_id,
+                        bool *delivered, const char **note)
+{
+    const store_webhooks_ops_t *ops = t->app->store->ops->webhooks;
+    *delivered = false;
+    *note = "no active outbound webhook (/api/v1/webhooks) of the account has this url";
+    if (!ops || !r->url || !event_id) return 0;
+    page_t p = {.account_id = cv->account_id, .after_id = 0, .limit = 100};
+    webhook_row_t *subs;
+    int n;
+    int rc = ops->list(t->c, &p, t->arena, &subs, &n);
+    for (int i = 0; i < n && !rc; i++) {
+        if (!subs[i].active || strcmp(subs[i].url, r->url) != 0) continue;
+        webhook_delivery_row_t d = {.account_id = cv->account_id,
+                                    .subscription_id = subs[i].id,
+                                    .event_id = event_id,
+                                    .event_type = "sla",
+                                    .next_attempt_at = t->now,
+                                    .created_at = t->now};
+        event_row_t e;
+        if (!ops->event_get(t->c, cv->account_id, event_id, t->arena, &e)) d.event_type = e.type;
+        int64_t id;
+        rc = ops->delivery_create(t->c, &d, &id);
+        *delivered = true;
+        *note = NULL;
+    }
+    return rc;
+}
+
+/* An `email` rule: one notice to `to`, else to the named user, else to
+ * every active supervisor, through the account's e-mail inbox. */
+static int rule_email(dtx_t *t, const esc_rule_row_t *r, const conv_row_t *cv,
+                      const sla_clock_row_t *k, const char *event, int64_t event_id,
+                      bool *delivered, const char **note)
+{
+    const char *to[64];
+    int n = 0;
+    if (r->url) {
+        to[n++] = r->url;
+    } else {
+        page_t p = {.account_id = cv->account_id, .after_id = 0, .limit = 1000};
+        user_row_t *users;
+        int nu;
+        int rc = t->app->store->ops->user_list(t->c, &p, t->arena, &users, &nu);
+        if (rc) return rc;
+        for (int i = 0; i < nu && n < 64; i++)
+            if (!strcmp(users[i].status, "active") &&
+                (r->user_id ? users[i].id == r->user_id : !strcmp(users[i].role, "supervisor")))
+                to[n++] = users[i].email;
+    }
+    *delivered = false;
+    *note = n ? NULL : "nobody to e-mail";
+    bool breach = !strcmp(event, "sla.breached");
+    const char *what = !strcmp(k->kind, "first_response")  ? "first response"
+                       : !strcmp(k->kind, "next_response") ? "next response"
+                                                           : "resolution";
+    const char *subject = arena_sprintf(t->arena, "%s: conversation #%lld (%s, %s)",
+                                        breach ? "SLA breached" : "SLA warning", (long long)cv->id,
+                                        what, conv_priorities[cv->priority & 3]);
+    char due[32];
+    clock_format_iso(k->due_at ? k->due_at : t->now, due);
+    const char *base = t->app->cfg && t->app->cfg->public_url ? t->app->cfg->public_url : "";
+    const char *text = arena_sprintf(
+        t->arena,
+        "%s on conversation #%lld.\n\nTarget: %s (internal)\nDue: %s\nPriority: %s\n"
+        "Assignee: %s\n\nOpen the desk: %s/\n",
+        breach ? "The SLA target was breached" : "The SLA target is close to breach",
+        (long long)cv->id, what, due, conv_priorities[cv->priority & 3],
+        cv->assignee_id ? arena_sprintf(t->arena, "user %lld", (long long)cv->assignee_id)
+                        : "nobody (queued)",
+        base);
+    for (int i = 0; i < n; i++) {
+        bool queued;
+        const char *key = arena_sprintf(t->arena, "sla:%lld:%lld:%s", (long long)event_id,
+                                        (long long)r->id, to[i]);
+        int rc = mailer_queue(t, cv->account_id, "sla", key, to[i], subject, text, NULL, &queued);
+        if (rc == PARLEY_ENOENT) {
+            *note = "the account has no e-mail inbox to send with";
+            return 0;
+        }
+        if (rc == PARLEY_EINVAL) continue;
+        if (rc) return rc;
+        *delivered = true;
+    }
+    if (n && !*delivered) *note = "no valid address";
+    return 0;
+}
+
 static int apply_rule(dtx_t *t, const esc_rule_row_t *r, conv_row_t *cv, const sla_clock_row_t *k,
-                      const char *event)
+                      const char *event, int64_t event_id)
 {
     int rc = 0;
     bool delivered = true;
@@ -431,11 +528,10 @@ static int apply_rule(dtx_t *t, const esc_rule_row_t *r, conv_row_t *cv, const s
         }
     } else if (!strcmp(r->action, "notify")) {
         rc = r->user_id ? notify(t, cv, r->user_id, k, event) : notify_supervisors(t, cv, k, event);
-    } else {
-        /* Outbound webhooks and e-mail arrive with the webhooks work: the rule
-         * and this event record what is owed; nothing is sent yet. */
-        delivered = false;
-        note = "outbound webhook and e-mail delivery are not built yet; recorded only";
+    } else if (!strcmp(r->action, "webhook")) {
+        rc = rule_webhook(t, r, cv, event_id, &delivered, &note);
+    } else if (!strcmp(r->action, "email")) {
+        rc = rule_email(t, r, cv, k, event, event_id, &delivered, &note);
     }
     if (rc) return rc;
     return desk_event(t->c, t->app, t->by, "sla.escalated", "conversation", cv->id,
@@ -445,7 +541,8 @@ static int apply_rule(dtx_t *t, const esc_rule_row_t *r, conv_row_t *cv, const s
                                 "delivered", delivered, "note", note));
 }
 
-static int escalate(dtx_t *t, const sla_clock_row_t *k, conv_row_t *cv, const char *event)
+static int escalate(dtx_t *t, const sla_clock_row_t *k, conv_row_t *cv, const char *event,
+                    int64_t event_id)
 {
     esc_rule_row_t *rules;
     int n;
@@ -453,7 +550,7 @@ static int escalate(dtx_t *t, const sla_clock_row_t *k, conv_row_t *cv, const ch
     for (int i = 0; i < n && !rc; i++) {
         if (strcmp(rules[i].on_event, event) != 0) continue;
         if (rules[i].target && strcmp(rules[i].target, k->kind) != 0) continue;
-        rc = apply_rule(t, &rules[i], cv, k, event);
+        rc = apply_rule(t, &rules[i], cv, k, event, event_id);
     }
     return rc;
 }
@@ -492,7 +589,10 @@ static int fire_one(dtx_t *t, int64_t id)
                       conv_priorities[cv.priority & 3], "inbox_id", (json_int_t)cv.inbox_id,
                       "assignee_id", cv.assignee_id ? json_integer(cv.assignee_id) : json_null()));
         /* Rules act on the internal target; the published breach is recorded. */
-        if (!rc && !strcmp(levels[i], "internal")) rc = escalate(&tt, &k, &cv, events[i]);
+        int64_t event_id = 0;
+        if (!rc && !strcmp(levels[i], "internal") &&
+            !(rc = t->app->store->ops->event_last_id(t->c, &event_id)))
+            rc = escalate(&tt, &k, &cv, events[i], event_id);
     }
     return rc;
 }

@@ -298,7 +298,9 @@ static void read_rules(json_check_t *c, json_t *list, arena_t *a, esc_rule_row_t
             } else {
                 e->team_id = json_integer_value(v);
             }
-        } else if (!strcmp(e->action, "notify")) {
+        } else if (!strcmp(e->action, "notify") ||
+                   (!strcmp(e->action, "email") && !json_object_get(r, "to"))) {
+            /* notify, or e-mail without `to`: one user, or every supervisor */
             v = json_object_get(r, "user_id");
             if (v && !json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 1)) {
                 snprintf(ptr, sizeof ptr, "%s/user_id", base);
@@ -320,7 +322,8 @@ static void read_rules(json_check_t *c, json_t *list, arena_t *a, esc_rule_row_t
                 snprintf(ptr, sizeof ptr, "%s/%s", base, key);
                 json_check_fail(c, ptr, "%s",
                                 !strcmp(key, "url") ? "webhook needs url, an http(s) URL"
-                                                    : "email needs to, an e-mail address");
+                                                    : "email's to is an e-mail address (or give "
+                                                      "user_id, or neither for every supervisor)");
             } else {
                 e->url = arena_strdup(a, s);
             }
@@ -530,7 +533,7 @@ json_t *sla_policy_to_json(const sla_policy_row_t *r, const esc_rule_row_t *rule
             json_object_set_new(o, "priority", json_string(conv_priorities[e->priority]));
         if (!strcmp(e->action, "assign_team"))
             json_object_set_new(o, "team_id", json_integer(e->team_id));
-        if (!strcmp(e->action, "notify"))
+        if (!strcmp(e->action, "notify") || (!strcmp(e->action, "email") && !e->url))
             json_object_set_new(o, "user_id", e->user_id ? json_integer(e->user_id) : json_null());
         if (e->url)
             json_object_set_new(o, !strcmp(e->action, "webhook") ? "url" : "to",

@@ -247,6 +247,30 @@ void webhook_slack_text(const event_row_t *e, const char *inbox_name, buf_t *out
                    !strcmp(verb, "resolved") ? ":white_check_mark:" : ":speech_balloon:", conv);
         slack_words(out, verb);
         slack_context(out, inbox_name, cv ? jstr(cv, "priority") : NULL);
+    } else if (!strcmp(type, "report.digest")) {
+        json_t *sum = json_object_get(pl, "summary");
+        json_t *tw = json_object_get(sum, "this_week"), *lw = json_object_get(sum, "last_week");
+        buf_puts(out, ":bar_chart: Weekly digest ");
+        slack_escape(out, jstr(pl, "week"), 16);
+        buf_printf(out, ": %lld conversations (previous week %lld), %lld resolved",
+                   (long long)jint(tw, "received"), (long long)jint(lw, "received"),
+                   (long long)jint(tw, "resolved"));
+        json_t *frt = json_object_get(tw, "first_response_median_seconds");
+        if (json_is_number(frt)) {
+            buf_printf(out, ", first response median %.1f min", json_number_value(frt) / 60.0);
+            json_t *target = json_object_get(sum, "first_response_target_seconds");
+            if (json_is_number(target))
+                buf_printf(out, " (target %.1f min)", json_number_value(target) / 60.0);
+        }
+        json_t *sla = json_object_get(tw, "sla_first_response_compliance");
+        if (json_is_number(sla))
+            buf_printf(out, ", SLA first response %.0f%%", json_number_value(sla) * 100.0);
+        const char *url = jstr(pl, "url");
+        if (url && *url) {
+            buf_puts(out, " <");
+            slack_escape(out, url, 300);
+            buf_puts(out, "|full digest>");
+        }
     } else if (!strcmp(type, "webhook.test")) {
         buf_printf(out, ":wave: Parley test message: webhook #%lld is connected",
                    (long long)e->subject_id);

@@ -8,6 +8,7 @@
 #include "http/handlers.h"
 #include "http/router.h"
 
+#include "desk/digest.h"
 #include "desk/reports.h"
 
 #include <stdlib.h>
@@ -49,7 +50,8 @@ static void h_summary(req_t *r)
     if (!read_query(r, &q)) return;
     json_t *v = NULL;
     parley_err_t err = {0};
-    answer(r, report_summary(r->app, &q, &v, &err), v, &err);
+    int rc = report_summary(r->app, &q, &v, &err); /* before v is read: argument order */
+    answer(r, rc, v, &err);
 }
 
 static void h_timeseries(req_t *r)
@@ -58,7 +60,8 @@ static void h_timeseries(req_t *r)
     if (!read_query(r, &q)) return;
     json_t *v = NULL;
     parley_err_t err = {0};
-    answer(r, report_timeseries(r->app, &q, http_query(r, "by"), &v, &err), v, &err);
+    int rc = report_timeseries(r->app, &q, http_query(r, "by"), &v, &err);
+    answer(r, rc, v, &err);
 }
 
 static void breakdown(req_t *r, report_group_t g)
@@ -67,7 +70,8 @@ static void breakdown(req_t *r, report_group_t g)
     if (!read_query(r, &q)) return;
     json_t *v = NULL;
     parley_err_t err = {0};
-    answer(r, report_breakdown(r->app, &q, g, &v, &err), v, &err);
+    int rc = report_breakdown(r->app, &q, g, &v, &err);
+    answer(r, rc, v, &err);
 }
 
 static void h_agents(req_t *r)
@@ -161,6 +165,33 @@ static void h_digest_html(req_t *r)
     free(html);
 }
 
+/* POST /api/v1/reports/digest/send {"week"}: send a week's digest now (admins),
+ * once per week like the Monday one: 409 when it went already. */
+static void h_digest_send(req_t *r)
+{
+    static const char *const allowed[] = {"week", NULL};
+    json_t *body = http_body_json(r);
+    if (!body) return;
+    json_check_t c = {0};
+    json_check_known(&c, body, allowed);
+    const char *week = json_get_string(&c, body, "week", false, 8, 8);
+    if (http_check_failed(r, &c)) return;
+    parley_err_t err = {0};
+    digest_result_t res;
+    int rc = digest_send(r->app, r->auth.actor.account_id, week, &res, &err);
+    if (rc == PARLEY_ECONFLICT) {
+        http_problem(r, 409, "conflict", "Already sent", err.msg, NULL);
+        return;
+    }
+    if (rc) {
+        http_problem_err(r, &err);
+        return;
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:I, s:s?}", "week", res.week, "emails",
+                              (json_int_t)res.emails, "email_skipped", res.why));
+}
+
 static const route_t routes[] = {
     {"GET", "/api/v1/reports/summary", PERM_READ, h_summary},
     {"GET", "/api/v1/reports/timeseries", PERM_READ, h_timeseries},
@@ -175,6 +206,7 @@ static const route_t routes[] = {
     {"GET", "/api/v1/reports/conversations.csv", PERM_READ, h_conversations_csv},
     {"GET", "/api/v1/reports/digest", PERM_READ, h_digest},
     {"GET", "/api/v1/reports/digest.html", PERM_READ, h_digest_html},
+    {"POST", "/api/v1/reports/digest/send", PERM_ADMIN, h_digest_send},
 };
 
 const route_table_t reports_route_table = ROUTE_TABLE(routes);

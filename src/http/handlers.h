@@ -34,6 +34,8 @@ void h_tokens_revoke(req_t *r);
 /* h_events.c */
 void h_events_list(req_t *r);
 void h_account_get(req_t *r);
+void h_account_patch(req_t *r);
+void h_account_notices(req_t *r);
 
 /* h_inboxes.c: shared with the webhooks */
 #include "channels/channel.h"

@@ -36,6 +36,8 @@ static const route_t core_routes[] = {
     {"PATCH", "/api/v1/me", PERM_AUTH, h_me_patch},
     {"POST", "/api/v1/me/password", PERM_AUTH, h_me_password},
     {"GET", "/api/v1/account", PERM_READ, h_account_get},
+    {"PATCH", "/api/v1/account", PERM_ADMIN, h_account_patch},
+    {"GET", "/api/v1/account/notices", PERM_ADMIN, h_account_notices},
 
     {"GET", "/api/v1/users", PERM_READ, h_users_list},
     {"POST", "/api/v1/users", PERM_ADMIN, h_users_create},

@@ -378,6 +378,7 @@ extern const struct store_sla_ops sq__sla_ops;           /* sqlite_sla.c */
 extern const struct store_widget_ops sq__widget_ops;     /* sqlite_widget.c */
 extern const struct store_reports_ops sq__reports_ops;   /* sqlite_reports.c */
 extern const struct store_webhooks_ops sq__webhooks_ops; /* sqlite_webhooks.c */
+extern const struct store_digest_ops sq__digest_ops;     /* sqlite_digest.c */
 
 const store_ops_t sq__ops = {
     .name = "sqlite",
@@ -413,5 +414,6 @@ const store_ops_t sq__ops = {
     .widget = &sq__widget_ops,
     .reports = &sq__reports_ops,
     .webhooks = &sq__webhooks_ops,
+    .digest = &sq__digest_ops,
     .desk = &sq__desk_ops,
 };

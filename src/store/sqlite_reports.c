@@ -70,8 +70,9 @@ static int hist_add(store_conn_t *c, const rollup_key_t *k, int metric, int buck
     " created_at, c_hour, c_team, c_priority, cycle_opened_at, cycle_replied, cycle_bot,"          \
     " cycle_msgs, run_start, handoff_at, responded, first_reply_at, resolved_at, msgs_in,"         \
     " replies_out, reopens, resolutions, frt_ms, frt_bh_ms, res_ms, res_bh_ms, rt_n, rt_ms,"       \
-    " rt_bh_ms, sent_first_sum, sent_first_n, sent_last0, sent_last1, sent_last2, sent_n"
-#define RCONV_NCOLS 38
+    " rt_bh_ms, sent_first_sum, sent_first_n, sent_last0, sent_last1, sent_last2, sent_n,"         \
+    " beat_user, beat_at, handle_ms, handle_bh_ms"
+#define RCONV_NCOLS 42
 
 /* The integer fields of rconv_t in RCONV_COLS order (channel and status apart). */
 static int64_t *rconv_ints(rconv_t *r, int i)
@@ -113,7 +114,11 @@ static int64_t *rconv_ints(rconv_t *r, int i)
                                &r->sent_last[0],
                                &r->sent_last[1],
                                &r->sent_last[2],
-                               &r->sent_n};
+                               &r->sent_n,
+                               &r->beat_user,
+                               &r->beat_at,
+                               &r->handle_ms,
+                               &r->handle_bh_ms};
     return f[i];
 }
 
@@ -150,7 +155,7 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
     sqlite3_stmt *st =
         sq__prep(c, "INSERT OR REPLACE INTO report_conversations(" RCONV_COLS
                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!st) return PARLEY_EIO;
     rconv_t r = *in;
     for (int i = 0; i < RCONV_NCOLS; i++) {

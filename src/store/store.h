@@ -139,6 +139,7 @@ typedef struct store_ops {
     const struct store_widget_ops *widget;     /* store_widget.h: website chat visitors */
     const struct store_reports_ops *reports;   /* store_reports.h: rollups, report state */
     const struct store_webhooks_ops *webhooks; /* store_webhooks.h: outbound webhooks */
+    const struct store_digest_ops *digest;     /* store_digest.h: account settings, digests, mail */
 } store_ops_t;
 
 struct store {

@@ -24,7 +24,7 @@
     X(res_n) X(res_ms) X(res_bh_ms) X(mtr_n) X(mtr_sum) X(shift_n) X(shift_sum)                    \
     X(sla_fr_met) X(sla_fr_breached) X(sla_nr_met) X(sla_nr_breached)                              \
     X(sla_res_met) X(sla_res_breached) X(csat_n) X(csat_sum) X(csat_good)                          \
-    X(nps_n) X(nps_promoters) X(nps_detractors)
+    X(nps_n) X(nps_promoters) X(nps_detractors) X(aht_n) X(aht_ms) X(aht_bh_ms)
 /* clang-format on */
 
 #define REPORT_ENUM_(c) RC_##c,
@@ -33,7 +33,7 @@ enum { REPORT_COLUMNS(REPORT_ENUM_) RC_COUNT };
 extern const char *const report_column_names[RC_COUNT];
 
 /* Histogram metrics and buckets (bucket of a duration: rollup_bucket). */
-enum { HM_FRT, HM_FRT_BH, HM_RT, HM_RT_BH, HM_RES, HM_RES_BH, HM_COUNT };
+enum { HM_FRT, HM_FRT_BH, HM_RT, HM_RT_BH, HM_RES, HM_RES_BH, HM_AHT, HM_AHT_BH, HM_COUNT };
 #define REPORT_BUCKETS 128
 
 typedef struct {
@@ -56,6 +56,8 @@ typedef struct {
     int64_t msgs_in, replies_out, reopens, resolutions;
     int64_t frt_ms, frt_bh_ms, res_ms, res_bh_ms, rt_n, rt_ms, rt_bh_ms;
     int64_t sent_first_sum, sent_first_n, sent_last[3], sent_n;
+    /* handling time: the last presence beat (user, time) and the cycle's active ms */
+    int64_t beat_user, beat_at, handle_ms, handle_bh_ms;
 } rconv_t;
 
 /* What a report reads: zero/NULL = not filtered. Times are ms. */

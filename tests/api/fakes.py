@@ -90,3 +90,84 @@ class FakePlatform:
 
     def close(self):
         self.server.shutdown()
+
+
+class FakeSMTP:
+    """A minimal SMTP relay on loopback: records each message's envelope and data."""
+
+    def __init__(self):
+        import socketserver
+        self.messages = []
+        self.reject = {}  # "<address>": [codes]: RCPT answers, one popped per attempt
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line):
+                self.wfile.write(line.encode() + b"\r\n")
+
+            def handle(self):
+                env = {"from": None, "to": [], "data": None}
+                self.reply("220 fake.test ESMTP")
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    cmd = line.decode("latin-1").strip()
+                    up = cmd.upper()
+                    if up.startswith("EHLO") or up.startswith("HELO"):
+                        self.wfile.write(b"250-fake.test\r\n250 8BITMIME\r\n")
+                    elif up.startswith("MAIL FROM:"):
+                        env = {"from": cmd[10:].strip(), "to": [], "data": None}
+                        self.reply("250 OK")
+                    elif up.startswith("RCPT TO:"):
+                        rcpt = cmd[8:].strip()
+                        with outer.lock:
+                            codes = outer.reject.get(rcpt)
+                            code = codes.pop(0) if codes else None
+                        if code:
+                            self.reply(f"{code} {'try later' if code < 500 else 'no such user'}")
+                        else:
+                            env["to"].append(rcpt)
+                            self.reply("250 OK")
+                    elif up == "DATA":
+                        self.reply("354 go ahead")
+                        data = b""
+                        while not data.endswith(b"\r\n.\r\n"):
+                            chunk = self.rfile.readline()
+                            if not chunk:
+                                return
+                            data += chunk
+                        env["data"] = data[:-5].decode("utf-8", "replace")
+                        with outer.lock:
+                            outer.messages.append(dict(env))
+                        self.reply("250 OK queued")
+                    elif up == "QUIT":
+                        self.reply("221 bye")
+                        return
+                    else:
+                        self.reply("250 OK")
+
+        class Srv(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Srv(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_count(self, n, timeout=15.0):
+        """The messages once there are at least n (or whatever came by the timeout)."""
+        import time
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if len(self.messages) >= n:
+                    return list(self.messages)
+            time.sleep(0.05)
+        with self.lock:
+            return list(self.messages)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

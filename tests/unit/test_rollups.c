@@ -350,6 +350,81 @@ static void test_answered_by_a_bot_first(void **state)
     assert_int_equal(r.replies_out, 0);
 }
 
+static void beat(int64_t conv, int64_t agent, const char *state)
+{
+    actor_t by = as(agent, "agent");
+    parley_err_t err = {0};
+    assert_int_equal(desk_presence(&app, &by, conv, state, &err), 0);
+}
+
+/* Average handling time from the console's presence beats (April, outside the
+ * March summary). Thu 2026-04-02 17:58 UTC = 19:58 Paris (CEST), two minutes
+ * before closing. Gaps of one agent's beats up to ROLLUP_IDLE_MS (90 s) are
+ * active time:
+ *   +0 viewing, +30 s viewing, +50 s typing        50 s (in hours)
+ *   +90 s viewing                                  40 s (19:59:30, in hours)
+ *   +300 s viewing (20:03)                          gap 210 s: away, nothing
+ *   +360 s viewing                                  60 s (after hours: 0 business)
+ *   +450 s viewing                                  90 s exactly: counted (0 business)
+ *   +460 s left                                     10 s
+ *   +470 s viewing                                  a new stretch: nothing
+ * = 250 s calendar, 90 s business; sampled at the resolve; beats on the
+ * resolved conversation count for nothing. */
+static void test_handling_time(void **state)
+{
+    (void)state;
+    int64_t t0 = at(utc(2026, 4, 2, 17, 58));
+    int64_t c = customer("handled", "Where is my refund?");
+    assign(c, alice);
+    static const struct {
+        int s;
+        const char *state;
+    } beats[] = {{0, "viewing"},   {30, "viewing"},  {50, "typing"},
+                 {90, "viewing"},  {300, "viewing"}, {360, "viewing"},
+                 {450, "viewing"}, {460, "left"},    {470, "viewing"}};
+    for (size_t i = 0; i < sizeof beats / sizeof beats[0]; i++) {
+        at(t0 + beats[i].s * 1000LL);
+        beat(c, alice, beats[i].state);
+    }
+    rconv_t r = facts(c);
+    assert_int_equal(r.handle_ms, 250000);
+    assert_int_equal(r.handle_bh_ms, 90000);
+    at(t0 + 6 * MIN_MS);
+    reply(c, alice, false);
+    at(t0 + 7 * MIN_MS);
+    set_status(c, "resolved");
+    at(t0 + 7 * MIN_MS + 10000);
+    beat(c, alice, "viewing");
+    at(t0 + 7 * MIN_MS + 20000);
+    beat(c, alice, "viewing");
+    r = facts(c);
+    assert_int_equal(r.handle_ms, 0); /* sampled and reset at the resolve */
+    report_query_t q = {.f = {.account_id = account,
+                              .since = utc(2026, 4, 1, 0, 0),
+                              .until = utc(2026, 5, 1, 0, 0),
+                              .priority = -1}};
+    json_t *s;
+    parley_err_t err = {0};
+    assert_int_equal(report_summary(&app, &q, &s, &err), 0);
+    json_t *aht = json_object_get(s, "average_handling_time");
+    assert_int_equal(json_integer_value(json_object_get(aht, "count")), 1);
+    assert_true(fabs(json_real_value(json_object_get(aht, "mean_seconds")) - 250) < 0.001);
+    json_decref(s);
+    q.business = true;
+    assert_int_equal(report_summary(&app, &q, &s, &err), 0);
+    aht = json_object_get(s, "average_handling_time");
+    assert_true(fabs(json_real_value(json_object_get(aht, "mean_seconds")) - 90) < 0.001);
+    json_decref(s);
+    /* attributed like the resolution: to the assignee */
+    q.business = false;
+    q.f.agent_id = bob;
+    assert_int_equal(report_summary(&app, &q, &s, &err), 0);
+    aht = json_object_get(s, "average_handling_time");
+    assert_int_equal(json_integer_value(json_object_get(aht, "count")), 0);
+    assert_true(json_is_null(json_object_get(aht, "mean_seconds")));
+    json_decref(s);
+}
+
 /* The summary of the whole month, by hand from the cases above:
  * received 7; resolved 4 + 1 by the bot (the reopened one twice: 6 in all);
  * FRT samples: 90, 36h45, 10, 4, 10 (second cycle), 8, 7 minutes. */
@@ -466,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_reopened),
         cmocka_unit_test(test_transferred),
         cmocka_unit_test(test_answered_by_a_bot_first),
+        cmocka_unit_test(test_handling_time),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_verify_then_tamper),
     };

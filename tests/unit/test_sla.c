@@ -22,6 +22,8 @@
 #include "desk/ingest.h"
 #include "desk/sla.h"
 #include "desk/users.h"
+#include "desk/webhooks.h"
+#include "store/store_digest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -530,6 +532,102 @@ static void test_breach_escalates(void **state)
     arena_free(&a);
 }
 
+/* The `webhook` and `email` rules deliver: a breach queues one signed delivery
+ * of the sla.breached event to the account's subscription with the rule's URL
+ * (although it follows only conversation.resolved), none for a URL no
+ * subscription has, and one e-mail each to the supervisors and to the rule's
+ * address through the account's e-mail inbox; the published breach later
+ * adds nothing (rules act on the internal target). */
+static void test_breach_webhook_and_email(void **state)
+{
+    (void)state;
+    actor_t by = {.account_id = account, .kind = "cli", .user_id = 1, .role = "admin"};
+    parley_err_t err = {0};
+    json_t *body =
+        json_pack("{s:s, s:s, s:{s:s, s:s}}", "name", "Mail", "channel", "email", "settings",
+                  "address", "support@acme.test", "smtp_url", "smtp://127.0.0.1:9");
+    int64_t mail_inbox;
+    assert_int_equal(inbox_create(&app, &by, body, &mail_inbox, &err), 0);
+    json_decref(body);
+    json_t *events = json_pack("[s]", "conversation.resolved");
+    webhook_fields_t wf = {.url = "https://hooks.acme.test/pager", .events = events, .active = -1};
+    int64_t hook;
+    char secret[WEBHOOK_SECRET_MAX + 1];
+    assert_int_equal(webhook_create(&app, &by, &wf, &hook, secret, &err), 0);
+    json_decref(events);
+    json_t *pol =
+        json_pack("{s:s, s:{s:{s:{s:i, s:i}}}, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s},"
+                  " {s:s, s:s, s:s}]}",
+                  "name", "Pager", "targets", "default", "first_response", "internal_minutes", 30,
+                  "published_minutes", 60, "escalations", "on", "sla.breached", "action", "webhook",
+                  "url", "https://hooks.acme.test/pager", "on", "sla.breached", "action", "webhook",
+                  "url", "https://hooks.acme.test/other", "on", "sla.breached", "action", "email",
+                  "on", "sla.breached", "action", "email", "to", "oncall@acme.test");
+    int64_t pager;
+    assert_int_equal(sla_policy_create(&app, &by, pol, &pager, &err), 0);
+    json_decref(pol);
+    body = json_pack("{s:s, s:s, s:{s:s}, s:s, s:I}", "name", "Paged", "channel", "api", "settings",
+                     "hmac_secret", "secret-secret-secret", "policy", "manual", "sla_policy_id",
+                     (json_int_t)pager);
+    int64_t paged_id;
+    assert_int_equal(inbox_create(&app, &by, body, &paged_id, &err), 0);
+    json_decref(body);
+    arena_t a;
+    arena_init(&a, 0);
+    store_conn_t *c = app.store->ops->reader(app.store);
+    inbox_row_t paged;
+    assert_int_equal(app.store->ops->desk->inbox_get(c, account, paged_id, &a, &paged), 0);
+    ch_item_t it = {.kind = CH_ITEM_MESSAGE, .external_id = "p1", .body = "refund please"};
+    it.author.external_id = "cust-paged";
+    it.author.followers = -1;
+    ingest_result_t res;
+    assert_int_equal(desk_ingest(&app, &paged, &it, &res, &err), 0);
+    int64_t conv = res.conversation_id;
+
+    app.clock.fixed_ms += 30 * MIN_MS;
+    fire_due();
+    assert_int_equal(count_events("sla.breached", conv), 1);
+    page_t p = {.account_id = account, .limit = 10};
+    webhook_delivery_row_t *d;
+    int n;
+    assert_int_equal(app.store->ops->webhooks->delivery_list(c, &p, hook, NULL, &a, &d, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(d[0].event_type, "sla.breached");
+    assert_string_equal(d[0].status, "pending");
+    mail_row_t *m;
+    assert_int_equal(app.store->ops->digest->mail_list(c, account, 10, &a, &m, &n), 0);
+    assert_int_equal(n, 2); /* newest first */
+    assert_string_equal(m[0].rcpt, "oncall@acme.test");
+    assert_string_equal(m[1].rcpt, "sup@acme.test");
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(m[i].kind, "sla");
+        assert_int_equal(m[i].inbox_id, mail_inbox);
+        assert_non_null(strstr(m[i].message, "Subject: SLA breached: conversation #"));
+        assert_non_null(strstr(m[i].message, "From: Parley <support@acme.test>"));
+    }
+    /* the escalation records: delivered, except the URL no subscription has */
+    event_filter_t f = {.account_id = account,
+                        .type = "sla.escalated",
+                        .subject_kind = "conversation",
+                        .subject_id = conv,
+                        .limit = 10};
+    event_row_t *ev;
+    assert_int_equal(app.store->ops->event_list(c, &f, &a, &ev, &n), 0);
+    assert_int_equal(n, 4);
+    int delivered = 0;
+    for (int i = 0; i < n; i++) delivered += strstr(ev[i].payload, "\"delivered\":true") != NULL;
+    assert_int_equal(delivered, 3);
+    /* the published breach: recorded, no rule acts again */
+    app.clock.fixed_ms += 30 * MIN_MS;
+    fire_due();
+    assert_int_equal(count_events("sla.breached", conv), 2);
+    assert_int_equal(app.store->ops->webhooks->delivery_list(c, &p, hook, NULL, &a, &d, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(app.store->ops->digest->mail_list(c, account, 10, &a, &m, &n), 0);
+    assert_int_equal(n, 2);
+    arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -544,6 +642,7 @@ int main(void)
     const struct CMUnitTest db[] = {
         cmocka_unit_test(test_inbound_pending_reply_resolve_reopen),
         cmocka_unit_test(test_breach_escalates),
+        cmocka_unit_test(test_breach_webhook_and_email),
     };
     int rc = cmocka_run_group_tests_name("sla arithmetic", pure, NULL, NULL);
     return rc | cmocka_run_group_tests_name("sla hooks", db, setup_db, teardown_db);
