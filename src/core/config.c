@@ -58,6 +58,9 @@ static const setting_t settings[] = {
      "cheapest password hashing (tests only, never in production)"},
     {"webhook-backoff-ms", T_INT, S(webhook_backoff_ms), "1000", 1, 3600000, false,
      "first outbound webhook retry wait, ms (then x4: 1 s, 4 s, 16 s, 64 s, 256 s, dead)"},
+    {"rollups", T_BOOL, S(rollups), "on", 0, 0, false,
+     "maintain the report rollups with every event (off: bulk import; the reports are stale "
+     "until `parley reports rebuild`)"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -81,9 +84,10 @@ static int apply(config_t *cfg, const setting_t *s, const char *val, const char 
         return 0;
     }
     case T_BOOL:
-        if (!strcmp(val, "true") || !strcmp(val, "1") || !strcmp(val, "yes"))
+        if (!strcmp(val, "true") || !strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "on"))
             *(bool *)field = true;
-        else if (!strcmp(val, "false") || !strcmp(val, "0") || !strcmp(val, "no"))
+        else if (!strcmp(val, "false") || !strcmp(val, "0") || !strcmp(val, "no") ||
+                 !strcmp(val, "off"))
             *(bool *)field = false;
         else
             return parley_errf(err, PARLEY_EINVAL, s->name, "%s: %s must be true or false", origin,

@@ -37,6 +37,7 @@ typedef struct {
     char *secret_key;           /* encrypts stored channel credentials */
     bool pwhash_light;          /* tests only: cheapest argon2id */
     int64_t webhook_backoff_ms; /* first outbound webhook retry wait; x4 each time */
+    bool rollups;               /* maintain report rollups with each event (off: bulk import) */
 } config_t;
 
 /* Fills cfg with defaults. */

@@ -59,6 +59,7 @@ void report_query_parse(app_t *app, int64_t account_id,
     memset(q, 0, sizeof *q);
     q->f.account_id = account_id;
     q->f.priority = -1;
+    if (rops(app) && rops(app)->stale_get(reader(app), &q->stale_since)) q->stale_since = 0;
     const char *since = get(ctx, "since"), *until = get(ctx, "until");
     q->f.until = now;
     if (until && clock_parse_iso(until, &q->f.until))
@@ -314,18 +315,19 @@ static json_t *metrics_json(const agg_t *g, bool business, int64_t backlog)
 
 static json_t *query_json(const report_query_t *q)
 {
-    char s[32], u[32];
+    char s[32], u[32], st[32];
     clock_format_iso(q->f.since, s);
     clock_format_iso(q->f.until, u);
+    if (q->stale_since) clock_format_iso(q->stale_since, st);
     static const char *const pr[] = {"low", "medium", "high", "critical"};
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?}", "since", s, "until",
-                     u, "clock", q->business ? "business_hours" : "calendar", "inbox",
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:s?}", "since", s,
+                     "until", u, "clock", q->business ? "business_hours" : "calendar", "inbox",
                      q->f.inbox_id ? json_integer(q->f.inbox_id) : json_null(), "team",
                      q->f.team_id ? json_integer(q->f.team_id) : json_null(), "agent",
                      q->f.agent_id ? json_integer(q->f.agent_id) : json_null(), "label_id",
                      q->f.label_id ? json_integer(q->f.label_id) : json_null(), "channel",
                      q->f.channel, "priority", q->f.priority >= 0 ? pr[q->f.priority] : NULL,
-                     "label", q->label);
+                     "label", q->label, "rollups_stale_since", q->stale_since ? st : NULL);
 }
 
 int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err_t *err)
@@ -928,6 +930,7 @@ static int replay_tx(store_conn_t *c, void *p)
     if (!r->x.lookup) r->x.lookup = c; /* a rebuild reads the log it writes beside */
     const app_t *app = r->x.app;
     int rc = r->x.ops->clear(c);
+    if (!rc) rc = r->x.ops->stale_set(c, 0); /* replayed from the log: current again */
     if (rc) return rc;
     rc = app->store->ops->event_walk(r->x.lookup, replay_one, r);
     return r->rc ? r->rc : rc < 0 ? rc : 0;

@@ -428,7 +428,30 @@ static int clear(store_conn_t *c)
     return rc;
 }
 
+static int stale_get(store_conn_t *c, int64_t *since)
+{
+    sqlite3_stmt *st =
+        sq__prep(c, "SELECT coalesce(max(stale_since), 0) FROM report_state WHERE id = 1");
+    if (!st) return PARLEY_EIO;
+    int rc = sq__one(c, st);
+    if (rc) return rc;
+    *since = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int stale_set(store_conn_t *c, int64_t since)
+{
+    sqlite3_stmt *st = sq__prep(c, "UPDATE report_state SET stale_since = CASE WHEN ?1 = 0 THEN"
+                                   " NULL ELSE coalesce(stale_since, ?1) END WHERE id = 1");
+    if (!st) return PARLEY_EIO;
+    sqlite3_bind_int64(st, 1, since);
+    return sq__run(c, st);
+}
+
 const struct store_reports_ops sq__reports_ops = {
+    .stale_get = stale_get,
+    .stale_set = stale_set,
     .clear = clear,
     .rollup_add = rollup_add,
     .hist_add = hist_add,

@@ -105,6 +105,11 @@ typedef struct store_reports_ops {
                      arena_t *a, rconv_t **out, int *n);
     /* How many conv_list would return in all. */
     int (*conv_count)(store_conn_t *c, const report_filter_t *f, int64_t *n);
+    /* Since when (ms) the rollups have not followed the events (a server ran
+     * with rollups off); 0 = current. */
+    int (*stale_get)(store_conn_t *c, int64_t *since);
+    /* Marks them stale from `since` (kept if already stale), or current (0). */
+    int (*stale_set)(store_conn_t *c, int64_t since);
     /* Empties the report tables (before a rebuild from the event log). */
     int (*clear)(store_conn_t *c);
     /* Compares every report table of a with b (same schema) row by row; calls
