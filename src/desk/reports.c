@@ -152,6 +152,8 @@ static int collect_by_conversation(app_t *app, const report_query_t *q, report_g
                           : g == RG_INBOX ? r->inbox_id
                           : g == RG_TEAM  ? r->team_id
                           : g == RG_HOUR  ? r->c_hour
+                          : g == RG_DAY   ? r->c_hour / 24
+                          : g == RG_WEEK  ? (r->c_hour / 24 + 3) / 7
                                           : 0;
             agg_t *x = agg_find(aggs, n, cap, key);
             x->v[RC_received]++;
@@ -394,16 +396,21 @@ int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_
         return parley_errf(err, PARLEY_EINVAL, "/by",
                            "%lld points: narrow the period or use a longer step (at most %d)",
                            (long long)points, REPORT_MAX_POINTS);
+    /* grouped by the point's own step: a year by day is 365 groups, not 8,760 */
+    report_group_t g = !strcmp(by, "hour") ? RG_HOUR : !strcmp(by, "day") ? RG_DAY : RG_WEEK;
     agg_t *hours;
     int n;
-    int rc = collect(app, q, RG_HOUR, &hours, &n);
+    int rc = collect(app, q, g, &hours, &n);
     if (rc) {
         free(hours);
         return parley_errf(err, rc, "", "the report could not be read");
     }
     agg_t *pts = calloc((size_t)(points > 0 ? points : 1), sizeof *pts);
     for (int i = 0; i < n; i++) {
-        int64_t p = (point_start(hours[i].group * HOUR_MS, by) - first) / step;
+        int64_t start = g == RG_HOUR  ? hours[i].group * HOUR_MS
+                        : g == RG_DAY ? hours[i].group * DAY_MS
+                                      : (hours[i].group * 7 - 3) * DAY_MS;
+        int64_t p = (start - first) / step;
         if (p < 0 || p >= points) continue;
         for (int k = 0; k < RC_COUNT; k++) pts[p].v[k] += hours[i].v[k];
         for (int m = 0; m < HM_COUNT; m++)

@@ -67,8 +67,9 @@ typedef struct {
     const char *channel;
 } report_filter_t;
 
-/* How aggregate rows are grouped. */
-typedef enum { RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX, RG_TEAM } report_group_t;
+/* How aggregate rows are grouped. RG_DAY is the UTC day (hour / 24), RG_WEEK
+ * the Monday-based week ((day + 3) / 7: its Monday is week x 7 - 3). */
+typedef enum { RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX, RG_TEAM, RG_DAY, RG_WEEK } report_group_t;
 
 /* One aggregate row: the group's key (hour / id; 0 for RG_NONE) and sums. */
 typedef struct {
