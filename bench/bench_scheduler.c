@@ -201,6 +201,13 @@ static int create_probes(store_conn_t *c, void *p)
     return 0;
 }
 
+static void count_one(void *arg, int64_t next_at, int64_t id)
+{
+    (void)next_at;
+    (void)id;
+    ++*(int64_t *)arg;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -270,6 +277,8 @@ int main(int argc, char **argv)
     double t_load = mono_s() - t0;
     int64_t rss1 = rss_bytes();
     if (!app.scheduler) die("scheduler_start", NULL);
+    int64_t listed = 0; /* the same walk again, counted: every deadline was loaded */
+    if (sla_load_scheduled(&app, count_one, &listed) || listed != n) die("load", "count differs");
     printf("scheduler: %lld pending SLA deadlines (bulk-written in %.1f s) loaded by "
            "scheduler_start in %.3f s (%.0f deadlines/s)\n",
            (long long)n, t_bulk, t_load, t_load > 0 ? (double)n / t_load : 0.0);
