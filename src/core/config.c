@@ -59,8 +59,8 @@ static const setting_t settings[] = {
     {"webhook-backoff-ms", T_INT, S(webhook_backoff_ms), "1000", 1, 3600000, false,
      "first outbound webhook retry wait, ms (then x4: 1 s, 4 s, 16 s, 64 s, 256 s, dead)"},
     {"rollups", T_BOOL, S(rollups), "on", 0, 0, false,
-     "maintain the report rollups with every event (off: bulk import; the reports are stale "
-     "until `parley reports rebuild`)"},
+     "maintain the report rollups with every event; --rollups=off is a bulk import: the "
+     "reports are stale until `parley reports rebuild`"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
