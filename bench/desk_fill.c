@@ -31,8 +31,17 @@
  *   counters ('all:<status>', 'unassigned:<status>', 'user:<id>:<status>')
  *   from the generated rows.
  *
+ * - the report tables (report_rollups, report_hist, report_conversations)
+ *   hold what the rollups would have written live: each conversation's
+ *   events (conversation.created, message.created per message,
+ *   conversation.assigned, and at its end conversation.resolved / .pending /
+ *   .snoozed) are built as the desk builds their payloads and handed to the
+ *   real state machine, rollup_apply (desk/rollups.c), whose writes go to an
+ *   in-memory back end (report_mem_ops below) and are upserted in bulk; the
+ *   totals are checked against the generated rows at the end.
+ *
  * Not generated: events for the bulk rows (the hash chain holds only the
- * setup's events), labels, teams, notifications.
+ * setup's events), labels, teams, notifications, SLA clocks.
  *
  * Prints the account, inbox and agent ids on stdout, progress on stderr.
  */
@@ -42,8 +51,10 @@
 #include "desk/analyze.h"
 #include "desk/app.h"
 #include "desk/inboxes.h"
+#include "desk/rollups.h"
 #include "desk/users.h"
 #include "store/store.h"
+#include "store/store_reports.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -52,7 +63,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FILL_VERSION   "desk-fill-2"
+#define FILL_VERSION   "desk-fill-3"
 #define BENCH_KEY_HEX  "6265e663a1c5d3f2b0aa0a2f64e3d0c9f3b9a2dd1c0e5e4f8a7b6c5d4e3f2a10"
 #define BENCH_SECRET   "bench-hmac-secret-0123456789abcdef"
 #define BENCH_PASSWORD "bench-password-1"
@@ -94,7 +105,9 @@ static void die(const char *what, const char *detail)
 
 typedef struct {
     char *body;
-    char *analysis; /* compact JSON */
+    char *analysis;  /* compact JSON */
+    double compound; /* its sentiment.compound (customer texts) */
+    bool has_compound;
 } text_t;
 
 static text_t *texts;
@@ -116,9 +129,13 @@ static void add_text(analyzer_t *an, const char *s, size_t len, bool customer)
         analyze_text(an, t->body, len, &ctx, &a);
         json_t *j = analysis_to_json(&a, t->body);
         t->analysis = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        json_t *c = json_object_get(json_object_get(j, "sentiment"), "compound");
+        t->has_compound = json_is_number(c);
+        t->compound = json_number_value(c);
         json_decref(j);
     } else {
         t->analysis = strdup("{}");
+        t->has_compound = false;
     }
 }
 
@@ -221,6 +238,277 @@ static int64_t env_int(const char *name, int64_t dflt)
 {
     const char *v = getenv(name);
     return v && *v ? atoll(v) : dflt;
+}
+
+/* ---- report tables: the live rollup code over an in-memory back end --------- */
+
+/* Rows the rollups add, summed in memory until the next flush (one upsert per
+ * distinct row instead of one per event). The fill has one inbox and one
+ * channel, so a row is told apart by hour, agent, team, priority (and metric,
+ * bucket for histograms). */
+typedef struct {
+    int64_t hour, agent, team;
+    int32_t priority, metric, bucket; /* metric = -1: a report_rollups row */
+    bool used;
+    int64_t v[RC_COUNT]; /* histograms: v[0] = n, v[1] = sum_ms */
+} rrow_t;
+
+static rrow_t *rrows;
+static size_t rrows_cap, rrows_n;
+static rconv_t **rstate; /* by conversation id, while the conversation is active */
+static const char *report_channel = "api";
+static sqlite3_stmt *ins_rollup, *ins_hist, *ins_rconv;
+
+static uint64_t rrow_hash(int64_t hour, int64_t agent, int64_t team, int priority, int metric,
+                          int bucket)
+{
+    uint64_t h = 1469598103934665603ULL;
+    int64_t k[6] = {hour, agent, team, priority, metric, bucket};
+    for (int i = 0; i < 6; i++) h = (h ^ (uint64_t)k[i]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static rrow_t *rrow_at(const rollup_key_t *k, int metric, int bucket)
+{
+    uint64_t h = rrow_hash(k->hour, k->agent_id, k->team_id, k->priority, metric, bucket);
+    for (size_t i = h & (rrows_cap - 1);; i = (i + 1) & (rrows_cap - 1)) {
+        rrow_t *r = &rrows[i];
+        if (!r->used) {
+            *r = (rrow_t){.hour = k->hour,
+                          .agent = k->agent_id,
+                          .team = k->team_id,
+                          .priority = k->priority,
+                          .metric = metric,
+                          .bucket = bucket,
+                          .used = true};
+            rrows_n++;
+            return r;
+        }
+        if (r->hour == k->hour && r->agent == k->agent_id && r->team == k->team_id &&
+            r->priority == k->priority && r->metric == metric && r->bucket == bucket)
+            return r;
+    }
+}
+
+static int64_t fill_account, fill_inbox;
+
+/* Upserts every summed row (adding to what earlier flushes wrote). */
+static void rrows_flush(void)
+{
+    for (size_t i = 0; i < rrows_cap; i++) {
+        rrow_t *r = &rrows[i];
+        if (!r->used) continue;
+        sqlite3_stmt *st = r->metric < 0 ? ins_rollup : ins_hist;
+        sqlite3_bind_int64(st, 1, fill_account);
+        sqlite3_bind_int64(st, 2, r->hour);
+        sqlite3_bind_int64(st, 3, fill_inbox);
+        sqlite3_bind_text(st, 4, report_channel, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, r->agent);
+        sqlite3_bind_int64(st, 6, r->team);
+        sqlite3_bind_int64(st, 7, r->priority);
+        if (r->metric < 0) {
+            for (int c = 0; c < RC_COUNT; c++) sqlite3_bind_int64(st, 8 + c, r->v[c]);
+        } else {
+            sqlite3_bind_int(st, 8, r->metric);
+            sqlite3_bind_int(st, 9, r->bucket);
+            sqlite3_bind_int64(st, 10, r->v[0]);
+            sqlite3_bind_int64(st, 11, r->v[1]);
+        }
+        step(st);
+        r->used = false;
+    }
+    rrows_n = 0;
+}
+
+static void rrows_room(void)
+{
+    if (rrows_n * 2 >= rrows_cap) rrows_flush(); /* keeps probing short */
+}
+
+static int mem_rollup_add(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT])
+{
+    (void)c;
+    rrows_room();
+    rrow_t *r = rrow_at(k, -1, 0);
+    for (int i = 0; i < RC_COUNT; i++) r->v[i] += v[i];
+    return 0;
+}
+
+static int mem_hist_add(store_conn_t *c, const rollup_key_t *k, int metric, int bucket, int64_t ms)
+{
+    (void)c;
+    rrows_room();
+    rrow_t *r = rrow_at(k, metric, bucket);
+    r->v[0]++;
+    r->v[1] += ms;
+    return 0;
+}
+
+static int mem_conv_get(store_conn_t *c, int64_t id, rconv_t *out)
+{
+    (void)c;
+    if (!rstate[id]) return PARLEY_ENOENT;
+    *out = *rstate[id];
+    return 0;
+}
+
+static int mem_conv_put(store_conn_t *c, const rconv_t *in)
+{
+    (void)c;
+    if (!rstate[in->conversation_id]) rstate[in->conversation_id] = malloc(sizeof **rstate);
+    if (!rstate[in->conversation_id]) die("memory", NULL);
+    *rstate[in->conversation_id] = *in;
+    /* no app in the context: the fill's one inbox gives the channel */
+    snprintf(rstate[in->conversation_id]->channel, sizeof in->channel, "%s", report_channel);
+    return 0;
+}
+
+static const struct store_reports_ops report_mem_ops = {
+    .rollup_add = mem_rollup_add,
+    .hist_add = mem_hist_add,
+    .conv_get = mem_conv_get,
+    .conv_put = mem_conv_put,
+};
+/* No app: calendars are NULL (the bench inbox has no business hours, so
+ * business time is calendar time) and the channel comes from mem_conv_put. */
+static const rollup_ctx_t report_ctx = {.ops = &report_mem_ops};
+
+static const char *const prio_names[] = {"low", "medium", "high", "critical"};
+
+/* One conversation.* event, its payload shaped as conv_to_json's fields the
+ * rollups read. */
+static void report_conv_event(int64_t id, const char *type, const char *status, int64_t assignee,
+                              int priority, int64_t opened_at, int64_t at)
+{
+    char opened[32];
+    clock_format_iso(opened_at, opened);
+    json_t *p =
+        json_pack("{s:{s:I, s:I, s:s, s:s, s:o, s:n, s:s}}", "conversation", "id", (json_int_t)id,
+                  "inbox_id", (json_int_t)fill_inbox, "status", status, "priority",
+                  prio_names[priority & 3], "assignee_id",
+                  assignee ? json_integer(assignee) : json_null(), "team_id", "opened_at", opened);
+    if (rollup_apply(&report_ctx, fill_account, type, at, p)) die("rollup_apply", type);
+    json_decref(p);
+}
+
+/* One message.created event (message_to_json's fields the rollups read). */
+static void report_msg_event(int64_t conv, bool in, const char *kind, int64_t author,
+                             const text_t *tx, int64_t at)
+{
+    json_t *an = in && tx->has_compound
+                     ? json_pack("{s:{s:f}}", "sentiment", "compound", tx->compound)
+                     : json_object();
+    json_t *p =
+        json_pack("{s:{s:I, s:s, s:s, s:{s:s, s:I}, s:o}}", "message", "conversation_id",
+                  (json_int_t)conv, "direction", in ? "in" : "out", "kind", kind, "author", "kind",
+                  in ? "contact" : "user", "id", (json_int_t)author, "analysis", an);
+    if (rollup_apply(&report_ctx, fill_account, "message.created", at, p))
+        die("rollup_apply", "message.created");
+    json_decref(p);
+}
+
+/* The conversation's report_conversations row, then its state is let go. */
+static void report_conv_done(int64_t id)
+{
+    rconv_t *r = rstate[id];
+    if (!r) return;
+    int64_t v[] = {r->conversation_id, r->account_id,    r->inbox_id,     0,
+                   r->team_id,         r->assignee_id,   r->priority,     0,
+                   r->created_at,      r->c_hour,        r->c_team,       r->c_priority,
+                   r->cycle_opened_at, r->cycle_replied, r->cycle_bot,    r->cycle_msgs,
+                   r->run_start,       r->handoff_at,    r->responded,    r->first_reply_at,
+                   r->resolved_at,     r->msgs_in,       r->replies_out,  r->reopens,
+                   r->resolutions,     r->frt_ms,        r->frt_bh_ms,    r->res_ms,
+                   r->res_bh_ms,       r->rt_n,          r->rt_ms,        r->rt_bh_ms,
+                   r->sent_first_sum,  r->sent_first_n,  r->sent_last[0], r->sent_last[1],
+                   r->sent_last[2],    r->sent_n};
+    for (int i = 0; i < (int)(sizeof v / sizeof *v); i++)
+        sqlite3_bind_int64(ins_rconv, i + 1, v[i]);
+    sqlite3_bind_text(ins_rconv, 4, r->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins_rconv, 8, r->status, -1, SQLITE_STATIC);
+    step(ins_rconv);
+    free(r);
+    rstate[id] = NULL;
+}
+
+#define RCOL_(c) ", " #c
+#define RQM_(c)  ", ?"
+#define RADD_(c) ", " #c " = " #c " + excluded." #c
+#define RKEYS    "account_id, hour, inbox_id, channel, agent_id, team_id, priority"
+
+static void report_prepare(void)
+{
+    rrows_cap = 1 << 17; /* 44 MB; flushed at half full */
+    rrows = calloc(rrows_cap, sizeof *rrows);
+    if (!rrows) die("memory", NULL);
+    ins_rollup =
+        prep("INSERT INTO report_rollups(" RKEYS
+                 REPORT_COLUMNS(RCOL_) ") VALUES (?, ?, ?, ?, ?, ?, ?" REPORT_COLUMNS(
+                     RQM_) ") ON CONFLICT(" RKEYS
+                           ") DO UPDATE SET account_id = account_id" REPORT_COLUMNS(RADD_));
+    ins_hist =
+        prep("INSERT INTO report_hist(" RKEYS ", metric, bucket, n, sum_ms)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(account_id, hour, metric,"
+             " inbox_id, channel, agent_id, team_id, priority, bucket) DO UPDATE SET"
+             " n = n + excluded.n, sum_ms = sum_ms + excluded.sum_ms");
+    ins_rconv =
+        prep("INSERT INTO report_conversations(conversation_id, account_id, inbox_id, channel,"
+             " team_id, assignee_id, priority, status, created_at, c_hour, c_team, c_priority,"
+             " cycle_opened_at, cycle_replied, cycle_bot, cycle_msgs, run_start, handoff_at,"
+             " responded, first_reply_at, resolved_at, msgs_in, replies_out, reopens, resolutions,"
+             " frt_ms, frt_bh_ms, res_ms, res_bh_ms, rt_n, rt_ms, rt_bh_ms, sent_first_sum,"
+             " sent_first_n, sent_last0, sent_last1, sent_last2, sent_n) VALUES (?, ?, ?, ?, ?, ?,"
+             " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+             " ?, ?, ?, ?)");
+}
+
+static int64_t sql_int(const char *sql)
+{
+    sqlite3_stmt *st = prep(sql);
+    if (sqlite3_step(st) != SQLITE_ROW) die("query", sql);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The report tables against the generated rows: counts that must agree. */
+static void report_check(void)
+{
+    static const struct {
+        const char *what, *rollup, *rows;
+    } checks[] = {
+        {"conversations", "SELECT coalesce(sum(received), 0) FROM report_rollups",
+         "SELECT count(*) FROM conversations"},
+        {"resolved", "SELECT coalesce(sum(resolved), 0) FROM report_rollups",
+         "SELECT count(*) FROM conversations WHERE status = 'resolved'"},
+        {"backlog", "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups",
+         "SELECT count(*) FROM conversations WHERE status <> 'resolved'"},
+        {"customer messages", "SELECT coalesce(sum(msgs_in), 0) FROM report_rollups",
+         "SELECT count(*) FROM messages WHERE direction = 'in'"},
+        {"replies", "SELECT coalesce(sum(replies_out), 0) FROM report_rollups",
+         "SELECT count(*) FROM messages WHERE kind = 'reply'"},
+        {"notes", "SELECT coalesce(sum(notes), 0) FROM report_rollups",
+         "SELECT count(*) FROM messages WHERE kind = 'note'"},
+        {"first responses", "SELECT coalesce(sum(frt_n), 0) FROM report_rollups",
+         "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
+        {"frt samples", "SELECT coalesce(sum(n), 0) FROM report_hist WHERE metric = 0",
+         "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
+        {"report_conversations", "SELECT count(*) FROM report_conversations",
+         "SELECT count(*) FROM conversations"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+        int64_t a = sql_int(checks[i].rollup), b = sql_int(checks[i].rows);
+        if (a != b) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s: %lld in the report tables, %lld in the rows",
+                     checks[i].what, (long long)a, (long long)b);
+            die("report check", msg);
+        }
+    }
+    fprintf(stderr,
+            "desk_fill: report tables: %lld rollup rows, %lld histogram rows; totals agree\n",
+            (long long)sql_int("SELECT count(*) FROM report_rollups"),
+            (long long)sql_int("SELECT count(*) FROM report_hist"));
 }
 
 int main(int argc, char **argv)
@@ -327,6 +615,11 @@ int main(int argc, char **argv)
              " visibility, author_kind, author_id, body, external_id, analysis, delivery_status,"
              " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
 
+    fill_account = account;
+    fill_inbox = inbox;
+    rstate = calloc((size_t)n_conv + 1, sizeof *rstate);
+    if (!rstate) die("memory", NULL);
+    report_prepare();
     int64_t t_end = (int64_t)time(NULL) * 1000;
     int64_t t_begin = t_end - 365 * DAY_MS, recent = t_end - 30 * DAY_MS;
     conv_t *convs = calloc((size_t)n_conv + 1, sizeof *convs);
@@ -488,6 +781,17 @@ int main(int argc, char **argv)
             sqlite3_bind_text(ins_msg, 13, "delivered", -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins_msg, 14, now);
         step(ins_msg);
+        int64_t assignee_id = cv->assignee ? agents[cv->assignee - 1] : 0;
+        if (cv->emitted == 0)
+            report_conv_event(cid, "conversation.created", "open", 0, cv->priority, now, now);
+        report_msg_event(cid, in,
+                         in     ? "message"
+                         : note ? "note"
+                                : "reply",
+                         in ? cv->contact_id : agent, tx, now);
+        if (cv->emitted == 0 && assignee_id)
+            report_conv_event(cid, "conversation.assigned", "open", assignee_id, cv->priority,
+                              cv->opened_at, now);
         if (in) {
             if (!cv->waiting_since) cv->waiting_since = now;
         } else if (!note) {
@@ -547,6 +851,14 @@ int main(int argc, char **argv)
             sqlite3_bind_int64(ins_conv, 19, cv->last_at);
             step(ins_conv);
             counts[cv->status][cv->assignee]++;
+            if (cv->status != ST_OPEN) {
+                static const char *const ends[] = {NULL, "conversation.pending",
+                                                   "conversation.snoozed", "conversation.resolved"};
+                report_conv_event(cid, ends[cv->status], status_names[cv->status], assignee_id,
+                                  cv->priority, cv->opened_at,
+                                  cv->status == ST_RESOLVED ? cv->last_at + 60000 : cv->last_at);
+            }
+            report_conv_done(cid);
             if (cv->assignee) {
                 sqlite3_bind_int64(upd_contact, 1, cv->contact_id);
                 sqlite3_bind_int64(upd_contact, 2, agents[cv->assignee - 1]);
@@ -587,7 +899,9 @@ int main(int argc, char **argv)
                 step(ins_counter);
             }
         }
+    rrows_flush();
     exec("COMMIT");
+    report_check();
     double t1 = now_s();
     fprintf(stderr,
             "desk_fill: rows in %.1f s: %lld messages (%.0f/s), %lld conversations, %lld contacts, "
@@ -605,6 +919,11 @@ int main(int argc, char **argv)
     sqlite3_finalize(ins_conv);
     sqlite3_finalize(ins_msg);
     sqlite3_finalize(ins_counter);
+    sqlite3_finalize(ins_rollup);
+    sqlite3_finalize(ins_hist);
+    sqlite3_finalize(ins_rconv);
+    free(rrows);
+    free(rstate);
     exec("PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=WAL");
     sqlite3_close(db);
     for (int i = 0; i < n_texts; i++) {

@@ -195,6 +195,9 @@ if [ -x "$FILL" ]; then
   if grep -q '"level":"error"' "$WORK/ingest-serve.log"; then echo "server logged errors:"; grep '"level":"error"' "$WORK/ingest-serve.log" | head -5; fi
   rm -rf "$IDIR"
   echo
+
+  # issue 6: report latency on this database, rollup cost on ingest, the SLA scheduler
+  "$ROOT/bench/reports.sh" "$BUILD" "$DESK_DB"
 fi
 
 # ---- channels (issue 5): signed Messenger webhooks with wrk, end to end ----

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "desk/rollups.h"
 #include "desk/analyze.h"
 #include "desk/inboxes.h"
 #include "desk/ingest.h"
@@ -150,6 +151,10 @@ int cli_mailin(int argc, char **argv)
     app = (app_t){.cfg = &cfg, .store = store};
     if (app_load_key(&app, &err)) {
         fprintf(stderr, "parley mail-in: %s\n", err.msg);
+        goto done;
+    }
+    if (!cfg.rollups && rollup_start(&app)) { /* rollups = off: the reports go stale */
+        fprintf(stderr, "parley mail-in: the report state could not be written\n");
         goto done;
     }
     inbox_row_t in;

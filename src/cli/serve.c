@@ -11,6 +11,7 @@
 #include "desk/analyze.h"
 #include "desk/delivery.h"
 #include "desk/mailer.h"
+#include "desk/rollups.h"
 #include "desk/scheduler.h"
 #include "desk/webhooks.h"
 #include "http/server.h"
@@ -112,6 +113,10 @@ int cli_serve(int argc, char **argv)
         app.clock.offset_ms = start - clock_now_ms(NULL);
     }
     app.started_ms = app_now(&app);
+    if (rollup_start(&app)) {
+        fprintf(stderr, "parley serve: the report state could not be read\n");
+        goto done;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     app.scheduler = scheduler_start(&app);
     app.delivery = delivery_start(&app);

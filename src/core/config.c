@@ -60,6 +60,9 @@ static const setting_t settings[] = {
      "first outbound webhook retry wait, ms (then x4: 1 s, 4 s, 16 s, 64 s, 256 s, dead)"},
     {"clock-start", T_STR, S(clock_start), "", 0, 0, false,
      "start the server's clock at this RFC 3339 time, then run at wall speed (tests, demos)"},
+    {"rollups", T_BOOL, S(rollups), "on", 0, 0, false,
+     "maintain the report rollups with every event; --rollups=off is a bulk import: the "
+     "reports are stale until `parley reports rebuild`"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -83,9 +86,10 @@ static int apply(config_t *cfg, const setting_t *s, const char *val, const char 
         return 0;
     }
     case T_BOOL:
-        if (!strcmp(val, "true") || !strcmp(val, "1") || !strcmp(val, "yes"))
+        if (!strcmp(val, "true") || !strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "on"))
             *(bool *)field = true;
-        else if (!strcmp(val, "false") || !strcmp(val, "0") || !strcmp(val, "no"))
+        else if (!strcmp(val, "false") || !strcmp(val, "0") || !strcmp(val, "no") ||
+                 !strcmp(val, "off"))
             *(bool *)field = false;
         else
             return parley_errf(err, PARLEY_EINVAL, s->name, "%s: %s must be true or false", origin,

@@ -38,6 +38,7 @@ typedef struct {
     bool pwhash_light;          /* tests only: cheapest argon2id */
     int64_t webhook_backoff_ms; /* first outbound webhook retry wait; x4 each time */
     char *clock_start;          /* RFC 3339: the server's clock starts there (tests, demos) */
+    bool rollups;               /* maintain report rollups with each event (off: bulk import) */
 } config_t;
 
 /* Fills cfg with defaults. */

@@ -60,6 +60,7 @@ void report_query_parse(app_t *app, int64_t account_id,
     memset(q, 0, sizeof *q);
     q->f.account_id = account_id;
     q->f.priority = -1;
+    if (rops(app) && rops(app)->stale_get(reader(app), &q->stale_since)) q->stale_since = 0;
     const char *since = get(ctx, "since"), *until = get(ctx, "until");
     q->f.until = now;
     if (until && clock_parse_iso(until, &q->f.until))
@@ -107,10 +108,8 @@ void report_query_parse(app_t *app, int64_t account_id,
 
 /* ---- aggregation ------------------------------------------------------------------ */
 
-static agg_t *agg_find(agg_t **aggs, int *n, int *cap, int64_t group)
+static agg_t *agg_append(agg_t **aggs, int *n, int *cap, int64_t group)
 {
-    for (int i = *n - 1; i >= 0; i--)
-        if ((*aggs)[i].group == group) return &(*aggs)[i];
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 8;
         *aggs = realloc(*aggs, sizeof **aggs * (size_t)*cap);
@@ -119,6 +118,13 @@ static agg_t *agg_find(agg_t **aggs, int *n, int *cap, int64_t group)
     memset(g, 0, sizeof *g);
     g->group = group;
     return g;
+}
+
+static agg_t *agg_find(agg_t **aggs, int *n, int *cap, int64_t group)
+{
+    for (int i = *n - 1; i >= 0; i--)
+        if ((*aggs)[i].group == group) return &(*aggs)[i];
+    return agg_append(aggs, n, cap, group);
 }
 
 static void hist_put(agg_t *g, int metric, int64_t ms)
@@ -147,6 +153,8 @@ static int collect_by_conversation(app_t *app, const report_query_t *q, report_g
                           : g == RG_INBOX ? r->inbox_id
                           : g == RG_TEAM  ? r->team_id
                           : g == RG_HOUR  ? r->c_hour
+                          : g == RG_DAY   ? r->c_hour / 24
+                          : g == RG_WEEK  ? (r->c_hour / 24 + 3) / 7
                                           : 0;
             agg_t *x = agg_find(aggs, n, cap, key);
             x->v[RC_received]++;
@@ -199,10 +207,16 @@ static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t 
     int ns, nh;
     int rc = rops(app)->sums(reader(app), &q->f, g, &a, &sums, &ns);
     if (!rc) rc = rops(app)->hist(reader(app), &q->f, g, &a, &hist, &nh);
+    /* both come ordered by group, so the histogram rows walk the groups once
+     * (a search per row made a year's hourly series quadratic) */
     for (int i = 0; !rc && i < ns; i++)
-        memcpy(agg_find(aggs, n, &cap, sums[i].group)->v, sums[i].v, sizeof sums[i].v);
+        memcpy(agg_append(aggs, n, &cap, sums[i].group)->v, sums[i].v, sizeof sums[i].v);
+    int sorted = *n, j = 0;
     for (int i = 0; !rc && i < nh; i++) {
-        agg_t *x = agg_find(aggs, n, &cap, hist[i].group);
+        while (j < sorted && (*aggs)[j].group < hist[i].group) j++;
+        agg_t *x = j < sorted && (*aggs)[j].group == hist[i].group
+                       ? &(*aggs)[j]
+                       : agg_find(aggs, n, &cap, hist[i].group);
         if (hist[i].metric < 0 || hist[i].metric >= HM_COUNT || hist[i].bucket < 0 ||
             hist[i].bucket >= REPORT_BUCKETS)
             continue;
@@ -315,18 +329,19 @@ static json_t *metrics_json(const agg_t *g, bool business, int64_t backlog)
 
 static json_t *query_json(const report_query_t *q)
 {
-    char s[32], u[32];
+    char s[32], u[32], st[32];
     clock_format_iso(q->f.since, s);
     clock_format_iso(q->f.until, u);
+    if (q->stale_since) clock_format_iso(q->stale_since, st);
     static const char *const pr[] = {"low", "medium", "high", "critical"};
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?}", "since", s, "until",
-                     u, "clock", q->business ? "business_hours" : "calendar", "inbox",
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s?, s:s?, s:s?, s:s?}", "since", s,
+                     "until", u, "clock", q->business ? "business_hours" : "calendar", "inbox",
                      q->f.inbox_id ? json_integer(q->f.inbox_id) : json_null(), "team",
                      q->f.team_id ? json_integer(q->f.team_id) : json_null(), "agent",
                      q->f.agent_id ? json_integer(q->f.agent_id) : json_null(), "label_id",
                      q->f.label_id ? json_integer(q->f.label_id) : json_null(), "channel",
                      q->f.channel, "priority", q->f.priority >= 0 ? pr[q->f.priority] : NULL,
-                     "label", q->label);
+                     "label", q->label, "rollups_stale_since", q->stale_since ? st : NULL);
 }
 
 int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err_t *err)
@@ -382,16 +397,21 @@ int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_
         return parley_errf(err, PARLEY_EINVAL, "/by",
                            "%lld points: narrow the period or use a longer step (at most %d)",
                            (long long)points, REPORT_MAX_POINTS);
+    /* grouped by the point's own step: a year by day is 365 groups, not 8,760 */
+    report_group_t g = !strcmp(by, "hour") ? RG_HOUR : !strcmp(by, "day") ? RG_DAY : RG_WEEK;
     agg_t *hours;
     int n;
-    int rc = collect(app, q, RG_HOUR, &hours, &n);
+    int rc = collect(app, q, g, &hours, &n);
     if (rc) {
         free(hours);
         return parley_errf(err, rc, "", "the report could not be read");
     }
     agg_t *pts = calloc((size_t)(points > 0 ? points : 1), sizeof *pts);
     for (int i = 0; i < n; i++) {
-        int64_t p = (point_start(hours[i].group * HOUR_MS, by) - first) / step;
+        int64_t start = g == RG_HOUR  ? hours[i].group * HOUR_MS
+                        : g == RG_DAY ? hours[i].group * DAY_MS
+                                      : (hours[i].group * 7 - 3) * DAY_MS;
+        int64_t p = (start - first) / step;
         if (p < 0 || p >= points) continue;
         for (int k = 0; k < RC_COUNT; k++) pts[p].v[k] += hours[i].v[k];
         for (int m = 0; m < HM_COUNT; m++)
@@ -957,6 +977,7 @@ static int replay_tx(store_conn_t *c, void *p)
     if (!r->x.lookup) r->x.lookup = c; /* a rebuild reads the log it writes beside */
     const app_t *app = r->x.app;
     int rc = r->x.ops->clear(c);
+    if (!rc) rc = r->x.ops->stale_set(c, 0); /* replayed from the log: current again */
     if (rc) return rc;
     rc = app->store->ops->event_walk(r->x.lookup, replay_one, r);
     return r->rc ? r->rc : rc < 0 ? rc : 0;

@@ -24,6 +24,7 @@ typedef struct {
     report_filter_t f;
     bool business; /* times in the inbox calendars' business hours */
     const char *label;
+    int64_t stale_since; /* the rollups lag the events since then (rollups = off); 0 = current */
 } report_query_t;
 
 /* Reads the filters (since, until, inbox, channel, team, agent, priority,

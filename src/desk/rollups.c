@@ -13,6 +13,7 @@
 #include "desk/rollups.h"
 
 #include "core/bhours.h"
+#include "core/log.h"
 #include "desk/hours.h"
 #include "store/store_desk.h"
 
@@ -470,10 +471,47 @@ int rollup_on_event(store_conn_t *c, const app_t *app, const event_new_t *e, int
 {
     const struct store_reports_ops *ops = app->store->ops->reports;
     if (!ops || !e->payload) return 0;
+    if (app->cfg && !app->cfg->rollups) return 0; /* bulk import: rollup_start marked them stale */
     const char *t = e->type;
     if (strncmp(t, "conversation.", 13) && strcmp(t, "message.created") && strncmp(t, "sla.", 4) &&
         strcmp(t, "survey.answered") && strncmp(t, "presence.", 9))
         return 0; /* the common case costs one comparison or two */
     rollup_ctx_t x = {.app = app, .lookup = c, .c = c, .ops = ops};
     return rollup_apply(&x, e->account_id, t, at, e->payload);
+}
+
+/* ---- the rollups switch --------------------------------------------------------- */
+
+static int mark_stale(store_conn_t *c, void *p)
+{
+    const app_t *app = p;
+    return app->store->ops->reports->stale_set(c, app_now(app));
+}
+
+int rollup_start(app_t *app)
+{
+    const struct store_reports_ops *ops = app->store->ops->reports;
+    if (!ops) return 0;
+    int rc = 0;
+    if (app->cfg && !app->cfg->rollups) {
+        rc = app->store->ops->write(app->store, mark_stale, app);
+        log_msg(LOG_WARN, "reports.rollups_off",
+                "rollups = off: events are not rolled up and the reports are stale until "
+                "`parley reports rebuild`");
+        return rc;
+    }
+    int64_t since = 0;
+    rc = ops->stale_get(app->store->ops->reader(app->store), &since);
+    if (!rc && since) {
+        char at[32];
+        clock_format_iso(since, at);
+        log_line_t l;
+        log_begin(&l, LOG_WARN, "reports.stale", NULL);
+        log_str(&l, "since", at);
+        log_str(&l, "msg",
+                "a server ran with rollups = off: run `parley reports rebuild` to bring the "
+                "reports up to date");
+        log_end(&l);
+    }
+    return rc;
 }

@@ -44,4 +44,9 @@ int rollup_apply(const rollup_ctx_t *x, int64_t account_id, const char *type, in
  * the writer transaction c. A no-op for events reports do not read. */
 int rollup_on_event(store_conn_t *c, const app_t *app, const event_new_t *e, int64_t at);
 
+/* At start: with the `rollups` setting off, stamps the report tables stale
+ * (report_state) and warns; with it on, warns when they are still stale from
+ * an earlier run. `parley reports rebuild` clears the stamp. */
+int rollup_start(app_t *app);
+
 #endif

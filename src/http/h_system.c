@@ -5,6 +5,7 @@
 #include "http/server.h"
 
 #include "core/blob.h"
+#include "store/store_reports.h"
 
 extern const parley_blob_t parley_docs[];
 
@@ -21,9 +22,16 @@ void h_readyz(req_t *r)
         http_problem(r, 503, "not-ready", "Not ready", "the store is unreachable", NULL);
         return;
     }
+    /* the report rollups lag the events after a run with rollups = off */
+    int64_t stale = 0;
+    char since[32];
+    if (st->ops->reports && st->ops->reports->stale_get(st->ops->reader(st), &stale)) stale = 0;
+    if (stale) clock_format_iso(stale, since);
     http_reply_json(r, 200,
-                    json_pack("{s:s, s:s, s:i}", "status", "ready", "store", st->ops->name,
-                              "schema_version", version));
+                    json_pack("{s:s, s:s, s:i, s:s, s:s?}", "status", "ready", "store",
+                              st->ops->name, "schema_version", version, "reports",
+                              stale ? "stale" : "current", "reports_stale_since",
+                              stale ? since : NULL));
 }
 
 void h_metrics(req_t *r)

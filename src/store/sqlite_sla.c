@@ -378,9 +378,12 @@ static void due_read(sqlite3_stmt *st, arena_t *a, sla_due_t *d)
 static int clock_scheduled(store_conn_t *c, int64_t after_next, int64_t after_id, int limit,
                            arena_t *a, sla_due_t **out, int *n)
 {
+    /* The explicit lower bound keeps each page an index seek: with only the
+     * OR, SQLite scanned the index from its start on every page, so loading
+     * 1M deadlines at start took 50 s instead of about one. */
     sqlite3_stmt *st = sq__q(c,
                              "SELECT id, next_at FROM sla_clocks WHERE next_at IS NOT NULL"
-                             " AND (next_at > ? OR (next_at = ? AND id > ?))"
+                             " AND next_at >= ? AND (next_at > ? OR id > ?)"
                              " ORDER BY next_at, id LIMIT ?",
                              "iiii", after_next, after_next, after_id, (int64_t)limit);
     READ_ROWS(c, st, a, out, n, limit, due_read);

@@ -69,8 +69,9 @@ typedef struct {
     const char *channel;
 } report_filter_t;
 
-/* How aggregate rows are grouped. */
-typedef enum { RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX, RG_TEAM } report_group_t;
+/* How aggregate rows are grouped. RG_DAY is the UTC day (hour / 24), RG_WEEK
+ * the Monday-based week ((day + 3) / 7: its Monday is week x 7 - 3). */
+typedef enum { RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX, RG_TEAM, RG_DAY, RG_WEEK } report_group_t;
 
 /* One aggregate row: the group's key (hour / id; 0 for RG_NONE) and sums. */
 typedef struct {
@@ -107,6 +108,11 @@ typedef struct store_reports_ops {
                      arena_t *a, rconv_t **out, int *n);
     /* How many conv_list would return in all. */
     int (*conv_count)(store_conn_t *c, const report_filter_t *f, int64_t *n);
+    /* Since when (ms) the rollups have not followed the events (a server ran
+     * with rollups off); 0 = current. */
+    int (*stale_get)(store_conn_t *c, int64_t *since);
+    /* Marks them stale from `since` (kept if already stale), or current (0). */
+    int (*stale_set)(store_conn_t *c, int64_t since);
     /* Empties the report tables (before a rebuild from the event log). */
     int (*clear)(store_conn_t *c);
     /* Compares every report table of a with b (same schema) row by row; calls
