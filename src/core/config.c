@@ -58,6 +58,12 @@ static const setting_t settings[] = {
      "cheapest password hashing (tests only, never in production)"},
     {"webhook-backoff-ms", T_INT, S(webhook_backoff_ms), "1000", 1, 3600000, false,
      "first outbound webhook retry wait, ms (then x4: 1 s, 4 s, 16 s, 64 s, 256 s, dead)"},
+    {"delivery-concurrency", T_INT, S(delivery_concurrency), "32", 1, 1024, false,
+     "replies in flight to the platforms at once"},
+    {"delivery-timeout-ms", T_INT, S(delivery_timeout_ms), "20000", 100, 600000, false,
+     "longest one platform call may take, ms (then it is retried)"},
+    {"delivery-backoff-ms", T_INT, S(delivery_backoff_ms), "1000", 1, 3600000, false,
+     "first reply delivery retry wait, ms (then x4, up to 6 attempts)"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -37,6 +37,10 @@ typedef struct {
     char *secret_key;           /* encrypts stored channel credentials */
     bool pwhash_light;          /* tests only: cheapest argon2id */
     int64_t webhook_backoff_ms; /* first outbound webhook retry wait; x4 each time */
+
+    int64_t delivery_concurrency; /* platform sends in flight at once */
+    int64_t delivery_timeout_ms;  /* one platform call, connect to last byte */
+    int64_t delivery_backoff_ms;  /* first delivery retry wait; x4 each time */
 } config_t;
 
 /* Fills cfg with defaults. */
