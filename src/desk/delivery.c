@@ -205,83 +205,9 @@ static void new_idem_key(arena_t *a, const char **key)
     *key = arena_strdup(a, hex);
 }
 
-/* Starts due rows into free slots. Returns true when the slots ran out with
- * rows possibly left (look again when one frees), false when none are due. */
-static bool refill(delivery_t *d, int64_t now, int64_t *retry_at)
-{
-    store_t *st = d->app->store;
-    int free_slots = d->max_inflight - d->active;
-    bool more = false;
-    for (int round = 0; round < 8 && free_slots > 0; round++) {
-        int64_t until = INT64_MAX;
-        char *skip = held_inboxes(d, now, &until);
-        arena_t a;
-        arena_init(&a, 0);
-        outbox_row_t *jobs;
-        int n = 0;
-        int rc =
-            st->ops->desk->outbox_due(st->ops->reader(st), now, skip, free_slots, &a, &jobs, &n);
-        free(skip);
-        if (rc || n == 0) {
-            arena_free(&a);
-            if (rc) *retry_at = now + 1000;
-            return false;
-        }
-        delivery__transfer_t **ready = xcalloc((size_t)n, sizeof *ready);
-        delivery__outcome_t **outs = xcalloc((size_t)n, sizeof *outs);
-        int n_ready = 0, n_outs = 0;
-        for (int i = 0; i < n; i++) {
-            outbox_row_t job = jobs[i];
-            job.status = "sending";
-            job.attempts++;
-            job.attempt_started_at = now;
-            job.last_error = NULL;
-            if (!job.idem_key) new_idem_key(&a, &job.idem_key);
-            delivery__transfer_t *t = xcalloc(1, sizeof *t);
-            if (delivery__prepare(d->app, &job, d->timeout_ms, t)) {
-                ready[n_ready++] = t; /* decided already: recorded below, never started */
-                outs[n_outs++] = &t->out;
-                continue;
-            }
-            if (!take_token(d, job.inbox_id, t->rate, t->burst, now)) {
-                delivery__transfer_free(t); /* stays pending until the inbox's next token */
-                continue;
-            }
-            /* strings the row keeps must outlive a: the transfer's arena */
-            t->out.job.idem_key = arena_strdup(&t->a, job.idem_key);
-            t->out.job.status = "sending";
-            ready[n_ready++] = t;
-            outs[n_outs++] = &t->out;
-        }
-        /* The attempt is durable before any byte leaves: a crash from here on
-         * finds the row 'sending' and resumes it. */
-        int failed = write_all(d, outs, n_outs);
-        for (int i = 0; i < n_ready; i++) {
-            delivery__transfer_t *t = ready[i];
-            if (strcmp(t->out.job.status, "sending") != 0) {
-                log_outcome(&t->out);
-                delivery__transfer_free(t);
-            } else if (failed) {
-                delivery__transfer_free(t); /* not marked: left due, looked at again soon */
-                *retry_at = now + 1000;
-            } else {
-                t->started_mono_ns = clock_mono_ns();
-                curl_multi_add_handle(d->multi, t->easy);
-                d->live[d->active++] = t;
-                free_slots--;
-            }
-        }
-        free(ready);
-        free(outs);
-        arena_free(&a);
-        if (failed) return false;
-        more = free_slots == 0;
-    }
-    return more;
-}
-
-/* Records every finished transfer, in one transaction. */
-static bool harvest(delivery_t *d)
+/* Takes the finished transfers off the multi handle into d->done, each with
+ * its outcome decided. */
+static int collect(delivery_t *d, int64_t now)
 {
     int n = 0, left;
     CURLMsg *msg;
@@ -292,19 +218,93 @@ static bool harvest(delivery_t *d)
         CURLcode cc = msg->data.result;
         curl_multi_remove_handle(d->multi, msg->easy_handle);
         live_remove(d, t);
-        delivery__finish(d->app, t, cc, app_now(d->app), d->backoff_ms);
+        delivery__finish(d->app, t, cc, now, d->backoff_ms);
         d->done[n++] = t;
     }
-    if (n == 0) return false;
-    delivery__outcome_t **outs = xcalloc((size_t)n, sizeof *outs);
-    for (int i = 0; i < n; i++) outs[i] = &d->done[i]->out;
-    record(d, outs, n);
-    for (int i = 0; i < n; i++) {
-        log_outcome(outs[i]);
+    return n;
+}
+
+/* Prepares up to free_slots due rows: those that can start (a token taken,
+ * marked 'sending') and those decided without a call go to ready and outs.
+ * Returns true when as many rows came as were asked for (more may wait). */
+static bool take_due(delivery_t *d, int64_t now, int free_slots, delivery__transfer_t **ready,
+                     int *n_ready, delivery__outcome_t **outs, int *n_outs, int64_t *retry_at)
+{
+    store_t *st = d->app->store;
+    int64_t until = INT64_MAX;
+    char *skip = held_inboxes(d, now, &until);
+    arena_t a;
+    arena_init(&a, 0);
+    outbox_row_t *jobs;
+    int n = 0;
+    int rc = st->ops->desk->outbox_due(st->ops->reader(st), now, skip, free_slots, &a, &jobs, &n);
+    free(skip);
+    if (rc) *retry_at = now + 1000;
+    for (int i = 0; !rc && i < n; i++) {
+        outbox_row_t job = jobs[i];
+        job.status = "sending";
+        job.attempts++;
+        job.attempt_started_at = now;
+        job.last_error = NULL;
+        if (!job.idem_key) new_idem_key(&a, &job.idem_key);
+        delivery__transfer_t *t = xcalloc(1, sizeof *t);
+        int decided = delivery__prepare(d->app, &job, d->timeout_ms, t);
+        if (!decided && !take_token(d, job.inbox_id, t->rate, t->burst, now)) {
+            delivery__transfer_free(t); /* stays pending until the inbox's next token */
+            continue;
+        }
+        /* strings the row keeps must outlive a: the transfer's arena */
+        t->out.job.idem_key = arena_strdup(&t->a, job.idem_key);
+        ready[(*n_ready)++] = t;
+        outs[(*n_outs)++] = &t->out;
+    }
+    arena_free(&a);
+    return !rc && n == free_slots;
+}
+
+/* One turn of the loop. The outcomes of finished transfers and, when look is
+ * set, the 'sending' marks of the due rows about to start are written in ONE
+ * transaction: one commit per turn, however many transfers it covers. The
+ * mark is durable before any byte of its transfer leaves, so a crash from
+ * then on finds the row 'sending' and resumes it. Returns true when the free
+ * slots ran out with rows possibly left (or none were free), so the next turn
+ * looks again; *wrote when anything was written. */
+static bool step(delivery_t *d, bool look, int64_t *retry_at, bool *wrote)
+{
+    int64_t now = app_now(d->app);
+    int n_done = collect(d, now);
+    int free_slots = look ? d->max_inflight - d->active : 0;
+    if (look && free_slots == 0) look = false; /* still more to look at, when a slot frees */
+    delivery__outcome_t **outs = xcalloc((size_t)(n_done + free_slots + 1), sizeof *outs);
+    delivery__transfer_t **ready = xcalloc((size_t)(free_slots + 1), sizeof *ready);
+    int n_outs = 0, n_ready = 0;
+    for (int i = 0; i < n_done; i++) outs[n_outs++] = &d->done[i]->out;
+    bool more =
+        free_slots > 0 && take_due(d, now, free_slots, ready, &n_ready, outs, &n_outs, retry_at);
+    int failed = n_outs ? write_all(d, outs, n_outs) : 0;
+    if (failed && n_done) record(d, outs, n_done); /* outcomes one by one; no mark stands */
+    for (int i = 0; i < n_done; i++) {
+        log_outcome(&d->done[i]->out);
         delivery__transfer_free(d->done[i]);
     }
+    for (int i = 0; i < n_ready; i++) {
+        delivery__transfer_t *t = ready[i];
+        if (strcmp(t->out.job.status, "sending") != 0) {
+            if (!failed) log_outcome(&t->out); /* decided without a call */
+            delivery__transfer_free(t);
+        } else if (failed) {
+            delivery__transfer_free(t); /* not marked: left due, looked at again soon */
+            *retry_at = now + 1000;
+        } else {
+            t->started_mono_ns = clock_mono_ns();
+            curl_multi_add_handle(d->multi, t->easy);
+            d->live[d->active++] = t;
+        }
+    }
     free(outs);
-    return true;
+    free(ready);
+    *wrote = n_outs > 0;
+    return look ? more && !failed : true;
 }
 
 /* When to look at the outbox next: the earliest due row outside held
@@ -375,15 +375,17 @@ static void *run(void *p)
     while (!atomic_load(&d->stop)) {
         int64_t now = app_now(d->app);
         bool fresh = atomic_exchange(&d->fresh, false);
-        if (d->active < d->max_inflight && (fresh || more || now >= check_at)) {
-            int64_t retry_at = INT64_MAX;
-            more = refill(d, now, &retry_at);
-            check_at = next_check(d, now);
-            if (retry_at < check_at) check_at = retry_at;
-        }
+        bool look = fresh || more || now >= check_at;
         int running = 0;
         curl_multi_perform(d->multi, &running);
-        if (harvest(d)) check_at = next_check(d, app_now(d->app));
+        int64_t retry_at = INT64_MAX;
+        bool wrote = false;
+        bool m = step(d, look, &retry_at, &wrote);
+        if (look) more = m;
+        if (look || wrote) {
+            check_at = next_check(d, app_now(d->app));
+            if (retry_at < check_at) check_at = retry_at;
+        }
         now = app_now(d->app);
         int wait = IDLE_WAIT_MS;
         if (d->active < d->max_inflight && (more || check_at <= now))
@@ -398,7 +400,9 @@ static void *run(void *p)
     while (d->active > 0 && clock_mono_ns() < end) {
         int running = 0;
         curl_multi_perform(d->multi, &running);
-        harvest(d);
+        int64_t retry_at;
+        bool wrote;
+        step(d, false, &retry_at, &wrote);
         if (d->active > 0) curl_multi_poll(d->multi, NULL, 0, 100, NULL);
     }
     return NULL;
