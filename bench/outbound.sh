@@ -26,7 +26,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$ROOT/$BUILD/bench/outbound_fake" "$PORT" & FAKE_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/count" >/dev/null 2>&1 && break; sleep 0.05; done
 
-echo "== outbound: $N backlogged replies, then $RATE replies/s for ${SECS}s (Telegram, 100 customers, fake sendMessage)"
+echo "== outbound: $N backlogged replies, then $RATE replies/s for ${SECS}s (Telegram, 1000 customers, fake sendMessage)"
 CEIL=$("$ROOT/$BUILD/bench/outbound_ceiling" "http://127.0.0.1:$PORT/bot1:bench/sendMessage" "$N" 32)
 OURS=$(python3 "$ROOT/bench/outbound_load.py" "$ROOT/$BUILD/parley" "http://127.0.0.1:$PORT" "$WORK" "$N" "$RATE" "$SECS")
 echo "$OURS"

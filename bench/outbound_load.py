@@ -2,7 +2,8 @@
 
 usage: outbound_load.py PARLEY_BIN FAKE_URL WORK_DIR N RATE SECONDS
 
-1. deliveries/s: N agent replies (Telegram inbox, 100 customers) are committed
+1. deliveries/s: N agent replies are committed
+   (Telegram inbox, 1000 customers, so about N/1000 replies per conversation)
    while the inbox's rate limit holds them (rate_per_second 0.001, burst 1);
    the limit is lifted and the server restarted, so the worker starts with a
    backlog of N due rows; the figure is N over the time between the fake
@@ -27,7 +28,7 @@ BIN, FAKE, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 N, RATE, SECS = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 DB = os.path.join(WORK, "outbound.db")
 SECRET = "bench-telegram-secret"
-CUSTOMERS = 100
+CUSTOMERS = 1000
 FAKE_HOST = urllib.parse.urlparse(FAKE)
 
 
@@ -60,8 +61,14 @@ class Server:
         raise SystemExit("parley serve did not come up")
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=60)
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
 
 
 S = Server()
@@ -166,8 +173,16 @@ def main():
                         {"Content-Type": "application/json",
                          "X-Telegram-Bot-Api-Secret-Token": SECRET})
         assert st == 200, data
-    st, data = call(conn, "GET", f"/api/v1/conversations?inbox_id={inbox}&limit=100", token=token)
-    convs = sorted(c["id"] for c in json.loads(data)["data"])
+    convs, after = [], ""
+    while True:
+        st, data = call(conn, "GET", f"/api/v1/conversations?inbox_id={inbox}&limit=100{after}",
+                        token=token)
+        page = json.loads(data)
+        convs += [c["id"] for c in page["data"]]
+        if not page["next"]:
+            break
+        after = "&after=" + urllib.parse.quote(page["next"])
+    convs.sort()
     assert len(convs) == CUSTOMERS, len(convs)
 
     # 1. a backlog of N replies, drained after a restart
@@ -207,4 +222,7 @@ def main():
     S.stop()
 
 
-main()
+try:
+    main()
+finally:
+    S.stop()

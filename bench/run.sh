@@ -196,3 +196,8 @@ if [ -x "$FILL" ]; then
   rm -rf "$IDIR"
   echo
 fi
+
+# ---- outbound delivery (issue 5): deliveries/s and reply -> delivery p99 ----
+if [ -x "$ROOT/$BUILD/bench/outbound_fake" ]; then
+  "$ROOT/bench/outbound.sh" "$BUILD"
+fi

@@ -857,12 +857,16 @@ static int outbox_sending(store_conn_t *c, int limit, arena_t *a, outbox_row_t *
 
 static int outbox_next_due(store_conn_t *c, const char *skip_inboxes, int64_t *at)
 {
-    sqlite3_stmt *st =
-        q(c,
-          "SELECT coalesce(min(next_attempt_at), 0) FROM outbox WHERE status = 'pending'"
-          " AND (?1 IS NULL OR inbox_id NOT IN (SELECT value FROM json_each(?1)))",
-          "s", skip_inboxes);
+    /* ORDER BY + LIMIT walks the (status, next_attempt_at) index and stops at
+     * the first row; min() with the skip list visits every pending row. */
+    sqlite3_stmt *st = q(c,
+                         "SELECT next_attempt_at FROM outbox WHERE status = 'pending'"
+                         " AND (?1 IS NULL OR inbox_id NOT IN (SELECT value FROM json_each(?1)))"
+                         " ORDER BY next_attempt_at LIMIT 1",
+                         "s", skip_inboxes);
     int rc = one(c, st);
+    *at = 0;
+    if (rc == PARLEY_ENOENT) return 0;
     if (rc) return rc;
     *at = col_i(st, 0);
     sqlite3_reset(st);
