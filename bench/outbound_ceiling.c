@@ -80,8 +80,8 @@ int main(int argc, char **argv)
         if (finished < n && finished == before) curl_multi_poll(m, NULL, 0, 1000, NULL);
     }
     double took = now_s() - t0;
-    printf("ceiling: %ld requests in %.2f s: %.0f requests/s (%ld in flight, %ld failed)\n", n, took,
-           (double)n / took, width, failed);
+    printf("ceiling: %ld requests in %.2f s: %.0f requests/s (%ld in flight, %ld failed)\n", n,
+           took, (double)n / took, width, failed);
     curl_slist_free_all(hdrs);
     curl_multi_cleanup(m);
     curl_global_cleanup();
