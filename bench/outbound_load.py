@@ -50,6 +50,8 @@ class Server:
         self.log = open(os.path.join(WORK, "outbound-serve.log"), "a")
         self.proc = subprocess.Popen([BIN, "serve", "--db", DB, "--port", str(self.port),
                                       "--log-level", "warn"], stdout=self.log, stderr=self.log)
+        with open(os.path.join(WORK, "serve.pid"), "w") as f:  # for a profiler to attach
+            f.write(f"{self.proc.pid}\n")
         for _ in range(400):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
