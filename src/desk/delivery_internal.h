@@ -44,8 +44,9 @@ typedef struct delivery__transfer {
 
 /* Reads the reply's rows, asks the adapter for the call and builds the easy
  * handle (not yet added to a multi). 0: ready to start. 1: decided without a
- * network call (t->out holds the outcome: dead, or sent when the channel has
- * nothing to send). job.idem_key must be set. */
+ * network call (t->out holds the outcome: dead, sent when the channel has
+ * nothing to send, or pending a second later when no handle could be made).
+ * job must carry its 'sending' fields (attempts, attempt_started_at, idem_key). */
 int delivery__prepare(app_t *app, const outbox_row_t *job, int64_t timeout_ms,
                       delivery__transfer_t *t);
 /* Turns the finished transfer into its outcome (sent, retry at a backoff,

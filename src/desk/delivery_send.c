@@ -158,7 +158,7 @@ int delivery__prepare(app_t *app, const outbox_row_t *job, int64_t timeout_ms,
                err.msg[0] ? arena_strdup(&t->a, err.msg) : "the reply cannot be addressed");
     } else if (!(t->easy = curl_easy_init())) {
         decide(t, "pending", NULL, "no libcurl handle");
-        t->out.job.next_attempt_at = job->next_attempt_at + 1000;
+        t->out.job.next_attempt_at = job->attempt_started_at + 1000; /* a second from now */
     } else {
         build_easy(t, settings, &call, timeout_ms);
         ret = 0;
