@@ -141,6 +141,16 @@ typedef struct channel_ops {
      * recognisable as the same message. False for the APIs with no such key
      * (Graph, WhatsApp Cloud, Twilio, Telegram, X): a resend there may show twice. */
     bool resend_recognised;
+    /* Where the platform lists what we sent (Twilio's Messages list), the
+     * call that looks for msg among our recent sends, asked before a send
+     * that a crash interrupted is repeated. NULL when there is no such list. */
+    int (*format_lookup)(const json_t *settings, const ch_outbound_t *msg, arena_t *a,
+                         ch_http_call_t *call, parley_err_t *err);
+    /* Reads that answer: 0 with the platform's id of msg sent at or after
+     * since_ms (ms since the epoch) into ext_id; PARLEY_ENOENT when it is not
+     * there; PARLEY_EIO when the answer cannot be read (then it is resent). */
+    int (*parse_lookup)(long status, const char *body, size_t len, const ch_outbound_t *msg,
+                        int64_t since_ms, char *ext_id, size_t cap, parley_err_t *err);
 } channel_ops_t;
 
 /* The adapter for a channel type name, or NULL when unknown. */

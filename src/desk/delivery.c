@@ -217,8 +217,21 @@ static int collect(delivery_t *d, int64_t now)
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         CURLcode cc = msg->data.result;
         curl_multi_remove_handle(d->multi, msg->easy_handle);
+        if (t->lookup) {
+            int found = delivery__finish_lookup(t, cc);
+            log_line_t l;
+            log_begin(&l, LOG_WARN, found ? "delivery.deduplicated" : "delivery.lookup", NULL);
+            log_int(&l, "message_id", t->out.job.message_id);
+            log_str(&l, "outcome", found ? "already sent: not sent again" : "not found: sending");
+            log_end(&l);
+            if (!found) {
+                curl_multi_add_handle(d->multi, t->easy); /* the send, in the same slot */
+                continue;
+            }
+        } else {
+            delivery__finish(d->app, t, cc, now, d->backoff_ms);
+        }
         live_remove(d, t);
-        delivery__finish(d->app, t, cc, now, d->backoff_ms);
         d->done[n++] = t;
     }
     return n;
@@ -242,13 +255,15 @@ static bool take_due(delivery_t *d, int64_t now, int free_slots, delivery__trans
     if (rc) *retry_at = now + 1000;
     for (int i = 0; !rc && i < n; i++) {
         outbox_row_t job = jobs[i];
+        /* a resend after a crash looks first for what the crash may have sent */
+        int64_t since = job.possible_duplicate ? job.attempt_started_at : 0;
         job.status = "sending";
         job.attempts++;
         job.attempt_started_at = now;
         job.last_error = NULL;
         if (!job.idem_key) new_idem_key(&a, &job.idem_key);
         delivery__transfer_t *t = xcalloc(1, sizeof *t);
-        int decided = delivery__prepare(d->app, &job, d->timeout_ms, t);
+        int decided = delivery__prepare(d->app, &job, d->timeout_ms, since, t);
         if (!decided && !take_token(d, job.inbox_id, t->rate, t->burst, now)) {
             delivery__transfer_free(t); /* stays pending until the inbox's next token */
             continue;

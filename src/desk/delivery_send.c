@@ -110,7 +110,7 @@ static void build_easy(delivery__transfer_t *t, const json_t *settings, const ch
     }
 }
 
-int delivery__prepare(app_t *app, const outbox_row_t *job, int64_t timeout_ms,
+int delivery__prepare(app_t *app, const outbox_row_t *job, int64_t timeout_ms, int64_t lookup_since,
                       delivery__transfer_t *t)
 {
     store_t *st = app->store;
@@ -160,11 +160,56 @@ int delivery__prepare(app_t *app, const outbox_row_t *job, int64_t timeout_ms,
         decide(t, "pending", NULL, "no libcurl handle");
         t->out.job.next_attempt_at = job->attempt_started_at + 1000; /* a second from now */
     } else {
-        build_easy(t, settings, &call, timeout_ms);
         ret = 0;
+        ch_http_call_t look;
+        if (lookup_since && t->ch->format_lookup && t->ch->parse_lookup &&
+            t->ch->format_lookup(settings, &out, &t->a, &look, &err) == 0) {
+            /* Ask the platform first; the send waits in t until the answer says so. */
+            t->lookup = true;
+            t->lookup_since = lookup_since;
+            t->msg = out;
+            t->send_call = call;
+            t->settings = json_incref(settings);
+            t->timeout_ms = timeout_ms;
+            build_easy(t, settings, &look, timeout_ms);
+        } else {
+            build_easy(t, settings, &call, timeout_ms);
+        }
     }
     json_decref(settings);
     return ret;
+}
+
+int delivery__finish_lookup(delivery__transfer_t *t, CURLcode cc)
+{
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    char ext[256] = "";
+    parley_err_t err = {0};
+    int rc = cc == CURLE_OK ? t->ch->parse_lookup(status, buf_cstr(&t->resp), t->resp.len, &t->msg,
+                                                  t->lookup_since, ext, sizeof ext, &err)
+                            : PARLEY_EIO;
+    t->lookup = false;
+    if (rc == 0) {
+        /* It was created before the crash: record it, never send it again. */
+        decide(t, "sent", "sent", NULL);
+        t->out.ext_id = arena_strdup(&t->a, ext);
+        t->out.job.last_error = NULL;
+        t->out.job.possible_duplicate = false;
+        return 1;
+    }
+    /* Not there (or the list could not be read): send it now. Only a known
+     * absence clears the possible duplicate. */
+    if (rc == PARLEY_ENOENT) t->out.job.possible_duplicate = false;
+    curl_easy_reset(t->easy);
+    curl_slist_free_all(t->hdrs);
+    curl_slist_free_all(t->rcpt);
+    t->hdrs = t->rcpt = NULL;
+    t->errbuf[0] = 0;
+    t->up_off = 0;
+    buf_reset(&t->resp);
+    build_easy(t, t->settings, &t->send_call, t->timeout_ms);
+    return 0;
 }
 
 void delivery__finish(app_t *app, delivery__transfer_t *t, CURLcode cc, int64_t now,
@@ -238,6 +283,7 @@ void delivery__transfer_free(delivery__transfer_t *t)
     curl_slist_free_all(t->hdrs);
     curl_slist_free_all(t->rcpt);
     buf_free(&t->resp);
+    json_decref(t->settings);
     arena_free(&t->a);
     free(t);
 }

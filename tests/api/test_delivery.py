@@ -3,8 +3,9 @@
 on timeouts; a permanent 400 becomes a dead letter that is listed with the
 platform's reason and retried through the API; many sends in flight at once;
 a per-inbox rate limit holds replies back (never fails them); and a server
-killed between send and record resumes the send after restart, marked a
-possible duplicate on Telegram and recognisable by its unchanged Message-ID
+killed between send and record resumes the send after restart: marked a
+possible duplicate on Telegram, looked up in Twilio's message list before
+sending again (found: not resent), recognisable by its unchanged Message-ID
 on e-mail."""
 import json
 import os
@@ -25,12 +26,14 @@ SMTP = FakeSMTP()
 A = None
 TG = None
 MAIL = None
+TW_CONV = None
+HOOKS = os.path.join(SRC, "tests/data/webhooks")
 SECRET = "test-telegram-secret"
 UPDATE = [914100000]
 
 
 def setup():
-    global A, TG, MAIL
+    global A, TG, MAIL, TW_CONV
     S.init()
     S.start()
     A = S.client()
@@ -45,6 +48,20 @@ def setup():
                                                 "smtp_url": f"smtp://127.0.0.1:{SMTP.port}"}})
     assert r.status == 201, r
     MAIL = r.json["id"]
+    url = open(os.path.join(HOOKS, "twilio_sms.url")).read().strip()
+    r = A.post("/api/v1/inboxes", {"name": "sms", "channel": "twilio_sms", "policy": "manual",
+                                   "settings": {"account_sid": "AC0000000000000000000000000000000a",
+                                                "auth_token": "test-twilio-auth-token",
+                                                "from": "+14155550199", "webhook_url": url,
+                                                "api_base_url": F.url}})
+    assert r.status == 201, r
+    tw = r.json["id"]
+    r = S.client(csrf=False).request(
+        "POST", f"/webhooks/{tw}", raw=open(os.path.join(HOOKS, "twilio_sms.form"), "rb").read(),
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "X-Twilio-Signature": open(os.path.join(HOOKS, "twilio_sms.sig")).read().strip()})
+    assert r.status == 200, r
+    TW_CONV = A.get(f"/api/v1/conversations?inbox_id={tw}").json["data"][0]["id"]
 
 
 def new_conversation(user_id):
@@ -99,7 +116,8 @@ def delivery_row(mid):
 
 
 def sent_to_fake(text, n0):
-    return [r for r in F.requests[n0:] if json.loads(r["body"]).get("text") == text]
+    return [r for r in F.requests[n0:]
+            if r["body"].startswith(b"{") and json.loads(r["body"]).get("text") == text]
 
 
 def test_retry_on_500():
@@ -241,6 +259,53 @@ def test_crash_between_send_and_record_resumes():
         resumed
 
 
+def wait_outbox(mid, status, timeout=5):
+    deadline = time.time() + timeout
+    while outbox_status(mid)[0] != status and time.time() < deadline:
+        time.sleep(0.05)
+    return outbox_status(mid)
+
+
+def twilio_posts(n0):
+    return [r for r in F.requests[n0:] if r["path"].endswith("/Messages.json")]
+
+
+def test_twilio_resend_asks_the_message_list_first():
+    # the crash came after Twilio created the message: it is found, not sent again
+    F.script(("hang",))
+    n0, l0 = len(F.requests), len(F.lookups)
+    mid = reply(TW_CONV, "Your refund is on its way.")
+    F.wait_for(n0 + 1)
+    assert wait_outbox(mid, "sending") == ("sending", 1)
+    kill_and_restart()
+    F.release()
+    m = wait_status(TW_CONV, mid, "sent")
+    posts = twilio_posts(n0)
+    assert len(posts) == 1, posts
+    look = F.lookups[l0:]
+    assert len(look) == 1 and "To=%2B14155550100" in look[0]["path"], look
+    assert "From=%2B14155550199" in look[0]["path"], look
+    assert m["external_id"] == f"SMreply{posts[0]['seq']}", m
+    row = delivery_row(mid)
+    assert row["possible_duplicate"] is False and row["attempts"] == 2, row
+    assert any('"delivery.deduplicated"' in x and f'"message_id":{mid},' in x
+               for x in S.read_log().splitlines())
+
+    # the crash came before Twilio took it: not in the list, so sent once more
+    F.script(("drop",))
+    n0, l0 = len(F.requests), len(F.lookups)
+    mid = reply(TW_CONV, "A second answer.")
+    F.wait_for(n0 + 1)
+    assert wait_outbox(mid, "sending") == ("sending", 1)
+    kill_and_restart()
+    F.release()
+    m = wait_status(TW_CONV, mid, "sent")
+    posts = twilio_posts(n0)
+    assert len(posts) == 2 and len(F.lookups) == l0 + 1, (posts, F.lookups[l0:])
+    assert m["external_id"] == f"SMreply{posts[1]['seq']}", m
+    assert delivery_row(mid)["possible_duplicate"] is False
+
+
 def test_email_resend_keeps_its_message_id():
     raw = open(os.path.join(SRC, "tests/data/mail/plain.eml"), "rb").read()
     p = subprocess.run([BIN, "mail-in", "--db", S.db, "--inbox", str(MAIL)], input=raw,
@@ -272,6 +337,7 @@ try:
     run([test_retry_on_500, test_429_waits_for_retry_after, test_timeout_is_retried,
          test_dead_letter_listed_and_retried, test_many_sends_in_flight,
          test_rate_limit_holds_replies, test_crash_between_send_and_record_resumes,
+         test_twilio_resend_asks_the_message_list_first,
          test_email_resend_keeps_its_message_id])
 finally:
     F.close()

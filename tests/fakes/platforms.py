@@ -3,9 +3,11 @@ benchmark and demos: Graph (Messenger, Instagram), WhatsApp Cloud, Twilio,
 Telegram and X over HTTP, and an SMTP relay for e-mail. Each records every
 request it receives and answers in the platform's own format; it can be told
 to fail the next requests: 500/503, 429 with Retry-After, a slow answer (a
-timeout for the caller), no answer at all until released (a hang), or a
+timeout for the caller), no answer at all until released (a hang, or a drop
+that also forgets the request), or a
 permanent 400 in the platform's error format (also any body containing
-PERMFAIL).
+PERMFAIL). The Twilio fake also answers its Messages list (GET), from the
+messages it took (even those whose answer it never sent).
 
 Importable (tests/api add this folder to sys.path):
 
@@ -21,6 +23,7 @@ import socketserver
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BAD_REQUEST = (b'{"error":{"message":"(#100) Invalid parameter","code":100},'
@@ -37,6 +40,8 @@ class FakePlatform:
         self.fail_next = 0  # answer this many requests with 503 first (kept for old tests)
         self.actions = []   # scripted answers for the next requests, in order
         self.seq = 5000     # platform message ids are unique
+        self.lookups = []   # GETs: Twilio's Messages list, asked before a resend
+        self.twilio_created = []  # the messages Twilio would hold
         self.lock = threading.Lock()
         self.released = threading.Event()
         self.echo = echo
@@ -57,17 +62,44 @@ class FakePlatform:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_GET(self):
+                # Twilio's Messages list: what this fake "created", newest first
+                with fake.lock:
+                    fake.lookups.append({"path": self.path, "at": time.monotonic()})
+                    if not (self.path.startswith("/2010-04-01/") and "/Messages.json" in self.path):
+                        return self.send(404, b'{"error":"unknown path"}')
+                    q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                    found = [m for m in reversed(fake.twilio_created)
+                             if m["to"] == q.get("To", [None])[0]
+                             and m["from"] == q.get("From", [None])[0]]
+                    return self.send(200, json.dumps({"messages": found, "page_size": 50})
+                                     .encode())
+
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n)
                 with fake.lock:
+                    fake.seq += 1
+                    seq = fake.seq
                     req = {"path": self.path, "headers": dict(self.headers), "body": body,
-                           "at": time.monotonic()}
+                           "at": time.monotonic(), "seq": seq}
                     fake.requests.append(req)
                     action = fake.actions.pop(0) if fake.actions else None
                     if action is None and fake.fail_next > 0:
                         fake.fail_next -= 1
                         action = ("status", 503)
+                    refused = b"PERMFAIL" in body or (action and action[0] in
+                                                      ("bad", "status", "retry_after", "drop"))
+                    if self.path.startswith("/2010-04-01/") and not refused:
+                        # Twilio creates the message when it takes the request,
+                        # even when its answer never reaches the caller (a hang)
+                        form = urllib.parse.parse_qs(body.decode())
+                        fake.twilio_created.append({
+                            "sid": f"SMreply{seq}", "direction": "outbound-api",
+                            "to": form.get("To", [""])[0], "from": form.get("From", [""])[0],
+                            "body": form.get("Body", [""])[0], "status": "queued",
+                            "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000",
+                                                          time.gmtime())})
                 if fake.echo:
                     print(json.dumps({"path": self.path, "at": req["at"],
                                       "body": body.decode("utf-8", "replace")}), flush=True)
@@ -80,13 +112,10 @@ class FakePlatform:
                                      [("Retry-After", str(action[1]))])
                 if action and action[0] == "timeout":
                     time.sleep(action[1])
-                if action and action[0] == "hang":
+                if action and action[0] in ("hang", "drop"):
                     fake.released.wait()
                     self.close_connection = True
                     return
-                with fake.lock:
-                    fake.seq += 1
-                    seq = fake.seq
                 code, answer = fake.answer(self.path, seq)
                 try:
                     self.send(code, json.dumps(answer).encode())
@@ -104,8 +133,11 @@ class FakePlatform:
 
     def script(self, *actions):
         """Queues answers for the next requests: ("status", 500), ("retry_after", s),
-        ("timeout", s), ("hang",), ("bad",)."""
+        ("timeout", s), ("hang",) (taken, never answered), ("drop",) (never
+        answered and not taken: Twilio's list will not show it), ("bad",)."""
         with self.lock:
+            if any(a[0] in ("hang", "drop") for a in actions):
+                self.released.clear()
             self.actions.extend(actions)
 
     def release(self):

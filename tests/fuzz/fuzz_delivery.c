@@ -1,7 +1,8 @@
 /*
  * fuzz_delivery.c - libFuzzer target for what the delivery worker reads from
  * outside: the platforms' answers to a send (every adapter's
- * parse_send_result, under every kind of status) and the delivery's own
+ * parse_send_result, under every kind of status), Twilio's message list read
+ * before a resend (parse_lookup), and the delivery's own
  * inbox settings (rate_per_second, rate_burst: delivery_validate_settings
  * and the limit they give). The first byte picks the adapter, the second
  * the status; the rest is the answer body, also tried as settings JSON.
@@ -44,6 +45,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!memchr(ext, 0, sizeof ext)) abort(); /* the id always fits, terminated */
     } else {
         if (!memchr(err.msg, 0, sizeof err.msg)) abort();
+    }
+
+    if (ch->parse_lookup) {
+        /* the platform's list of our sends, read before a resend */
+        ch_outbound_t msg = {.recipient_id = "+14155550100", .body = "Your refund is on its way."};
+        memset(ext, 'x', sizeof ext);
+        memset(&err, 0, sizeof err);
+        rc = ch->parse_lookup(status, body, size - 2, &msg, 1764000000000, ext, sizeof ext, &err);
+        if (rc == 0 && !memchr(ext, 0, sizeof ext)) abort();
+        if (rc != 0 && rc != PARLEY_ENOENT && rc != PARLEY_EIO) abort();
     }
 
     json_t *settings = json_loadb(body, size - 2, JSON_DECODE_ANY, NULL);

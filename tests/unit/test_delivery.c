@@ -113,6 +113,38 @@ static void settings_validated(void **state)
     json_decref(s);
 }
 
+/* Twilio's message list, read before a resend after a crash: only our own
+ * outbound message with the same text, created since the interrupted attempt. */
+static void twilio_lookup_finds_only_that_send(void **state)
+{
+    (void)state;
+    const channel_ops_t *tw = channel_find("twilio_sms");
+    ch_outbound_t msg = {.recipient_id = "+14155550100", .body = "Refund sent."};
+    const char *list =
+        "{\"messages\":["
+        "{\"sid\":\"SMin\",\"direction\":\"inbound\",\"body\":\"Refund sent.\","
+        "\"date_created\":\"Wed, 26 Nov 2026 14:00:05 +0000\"},"
+        "{\"sid\":\"SMother\",\"direction\":\"outbound-api\",\"body\":\"Hello\","
+        "\"date_created\":\"Wed, 26 Nov 2026 14:00:04 +0000\"},"
+        "{\"sid\":\"SMours\",\"direction\":\"outbound-api\",\"body\":\"Refund sent.\","
+        "\"date_created\":\"Wed, 26 Nov 2026 14:00:03 +0000\"}]}";
+    int64_t at = 1795701603000; /* 2026-11-26T14:00:03Z */
+    char ext[64];
+    parley_err_t err = {0};
+    assert_int_equal(tw->parse_lookup(200, list, strlen(list), &msg, at, ext, sizeof ext, &err), 0);
+    assert_string_equal(ext, "SMours");
+    /* the same text sent before the interrupted attempt is another message */
+    assert_int_equal(
+        tw->parse_lookup(200, list, strlen(list), &msg, at + 60000, ext, sizeof ext, &err),
+        PARLEY_ENOENT);
+    assert_int_equal(tw->parse_lookup(500, list, strlen(list), &msg, at, ext, sizeof ext, &err),
+                     PARLEY_EIO);
+    assert_int_equal(tw->parse_lookup(200, "[]", 2, &msg, at, ext, sizeof ext, &err), PARLEY_EIO);
+    /* the other platforms have no such list */
+    assert_null(channel_find("telegram")->format_lookup);
+    assert_null(channel_find("whatsapp")->format_lookup);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +152,7 @@ int main(void)
         cmocka_unit_test(held_inboxes_are_skipped_until_their_token),
         cmocka_unit_test(limits_default_per_platform_and_override),
         cmocka_unit_test(settings_validated),
+        cmocka_unit_test(twilio_lookup_finds_only_that_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
