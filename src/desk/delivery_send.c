@@ -2,7 +2,10 @@
  * delivery_send.c - one reply to one platform: reads its rows, asks the
  * channel adapter for the platform call, builds the libcurl easy handle
  * (HTTP, or SMTP when the adapter says so) and reads the platform's answer
- * into an outcome. Owns no thread and no queue: delivery.c runs the handles.
+ * into an outcome; for a resend after a crash on a platform that lists our
+ * sends (Twilio), the handle first asks that list. Also the per-inbox send
+ * limits and the delivery's inbox settings. Owns no thread and no queue:
+ * delivery.c runs the handles.
  */
 #include "desk/delivery.h"
 #include "desk/delivery_internal.h"
