@@ -48,6 +48,9 @@ struct delivery {
     bucket_t *buckets;
     int n_buckets, cap_buckets;
     delivery__transfer_t **live; /* the active transfers, active of them */
+    /* for /metrics (read by HTTP threads) */
+    atomic_long m_inflight, m_sent, m_retry, m_dead, m_held, m_resumed, m_dedup;
+    atomic_llong m_transfer_ns, m_transfers;
     delivery__transfer_t **done; /* finished transfers waiting to be recorded */
 };
 
@@ -150,6 +153,17 @@ static int record_tx(dtx_t *t, void *p)
     return 0;
 }
 
+/* Counts a recorded outcome for /metrics. */
+static void count_outcome(delivery_t *d, const delivery__outcome_t *o)
+{
+    if (!strcmp(o->job.status, "sent"))
+        atomic_fetch_add(&d->m_sent, 1);
+    else if (!strcmp(o->job.status, "dead"))
+        atomic_fetch_add(&d->m_dead, 1);
+    else if (!strcmp(o->job.status, "pending"))
+        atomic_fetch_add(&d->m_retry, 1);
+}
+
 static void log_outcome(const delivery__outcome_t *o)
 {
     log_line_t l;
@@ -224,6 +238,7 @@ static int collect(delivery_t *d, int64_t now)
             log_int(&l, "message_id", t->out.job.message_id);
             log_str(&l, "outcome", found ? "already sent: not sent again" : "not found: sending");
             log_end(&l);
+            if (found) atomic_fetch_add(&d->m_dedup, 1);
             if (!found) {
                 curl_multi_add_handle(d->multi, t->easy); /* the send, in the same slot */
                 continue;
@@ -232,6 +247,7 @@ static int collect(delivery_t *d, int64_t now)
             delivery__finish(d->app, t, cc, now, d->backoff_ms);
         }
         live_remove(d, t);
+        atomic_store(&d->m_inflight, d->active);
         d->done[n++] = t;
     }
     return n;
@@ -265,6 +281,7 @@ static bool take_due(delivery_t *d, int64_t now, int free_slots, delivery__trans
         delivery__transfer_t *t = xcalloc(1, sizeof *t);
         int decided = delivery__prepare(d->app, &job, d->timeout_ms, since, t);
         if (!decided && !take_token(d, job.inbox_id, t->rate, t->burst, now)) {
+            atomic_fetch_add(&d->m_held, 1);
             delivery__transfer_free(t); /* stays pending until the inbox's next token */
             continue;
         }
@@ -299,13 +316,22 @@ static bool step(delivery_t *d, bool look, int64_t *retry_at, bool *wrote)
     int failed = n_outs ? write_all(d, outs, n_outs) : 0;
     if (failed && n_done) record(d, outs, n_done); /* outcomes one by one; no mark stands */
     for (int i = 0; i < n_done; i++) {
-        log_outcome(&d->done[i]->out);
-        delivery__transfer_free(d->done[i]);
+        delivery__transfer_t *t = d->done[i];
+        log_outcome(&t->out);
+        count_outcome(d, &t->out);
+        if (t->easy) {
+            atomic_fetch_add(&d->m_transfer_ns, (long long)(clock_mono_ns() - t->started_mono_ns));
+            atomic_fetch_add(&d->m_transfers, 1);
+        }
+        delivery__transfer_free(t);
     }
     for (int i = 0; i < n_ready; i++) {
         delivery__transfer_t *t = ready[i];
         if (strcmp(t->out.job.status, "sending") != 0) {
-            if (!failed) log_outcome(&t->out); /* decided without a call */
+            if (!failed) { /* decided without a call */
+                log_outcome(&t->out);
+                count_outcome(d, &t->out);
+            }
             delivery__transfer_free(t);
         } else if (failed) {
             delivery__transfer_free(t); /* not marked: left due, looked at again soon */
@@ -314,6 +340,7 @@ static bool step(delivery_t *d, bool look, int64_t *retry_at, bool *wrote)
             t->started_mono_ns = clock_mono_ns();
             curl_multi_add_handle(d->multi, t->easy);
             d->live[d->active++] = t;
+            atomic_store(&d->m_inflight, d->active);
         }
     }
     free(outs);
@@ -367,6 +394,7 @@ static void resume_interrupted(delivery_t *d)
                 rows[i].possible_duplicate || !(ch && ch->resend_recognised);
             outs[i].job.last_error = "interrupted before the platform's answer was recorded";
             ptrs[i] = &outs[i];
+            atomic_fetch_add(&d->m_resumed, 1);
             log_line_t l;
             log_begin(&l, LOG_WARN, "delivery.resumed", NULL);
             log_int(&l, "message_id", rows[i].message_id);
@@ -488,6 +516,37 @@ void delivery_stop(delivery_t *d)
     free(d->live);
     free(d->done);
     free(d);
+}
+
+void delivery_render_metrics(delivery_t *d, buf_t *out)
+{
+    if (!d) return;
+    buf_printf(out,
+               "# HELP parley_deliveries_in_flight Replies being sent to the platforms now.\n"
+               "# TYPE parley_deliveries_in_flight gauge\nparley_deliveries_in_flight %ld\n"
+               "# HELP parley_deliveries_total Recorded delivery attempts by outcome.\n"
+               "# TYPE parley_deliveries_total counter\n"
+               "parley_deliveries_total{outcome=\"sent\"} %ld\n"
+               "parley_deliveries_total{outcome=\"retry\"} %ld\n"
+               "parley_deliveries_total{outcome=\"dead\"} %ld\n"
+               "# HELP parley_delivery_rate_limited_total Replies held for their inbox's next"
+               " token.\n# TYPE parley_delivery_rate_limited_total counter\n"
+               "parley_delivery_rate_limited_total %ld\n"
+               "# HELP parley_deliveries_resumed_total Sends found interrupted at start-up.\n"
+               "# TYPE parley_deliveries_resumed_total counter\n"
+               "parley_deliveries_resumed_total %ld\n"
+               "# HELP parley_deliveries_deduplicated_total Interrupted sends the platform"
+               " already had (not sent again).\n"
+               "# TYPE parley_deliveries_deduplicated_total counter\n"
+               "parley_deliveries_deduplicated_total %ld\n"
+               "# HELP parley_delivery_transfer_seconds Platform calls, start to answer.\n"
+               "# TYPE parley_delivery_transfer_seconds summary\n"
+               "parley_delivery_transfer_seconds_sum %.6f\n"
+               "parley_delivery_transfer_seconds_count %lld\n",
+               atomic_load(&d->m_inflight), atomic_load(&d->m_sent), atomic_load(&d->m_retry),
+               atomic_load(&d->m_dead), atomic_load(&d->m_held), atomic_load(&d->m_resumed),
+               atomic_load(&d->m_dedup), (double)atomic_load(&d->m_transfer_ns) / 1e9,
+               atomic_load(&d->m_transfers));
 }
 
 /* ---- receipts ---------------------------------------------------------------- */

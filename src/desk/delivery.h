@@ -19,6 +19,7 @@
 #define PARLEY_DESK_DELIVERY_H
 
 #include "channels/channel.h"
+#include "core/str.h"
 #include "desk/app.h"
 
 #define DELIVERY_MAX_ATTEMPTS 6
@@ -33,6 +34,9 @@ void delivery_poke(delivery_t *d);
 void delivery_note_outbox(delivery_t *d);
 /* Lets in-flight sends finish (briefly), then stops the worker. */
 void delivery_stop(delivery_t *d);
+
+/* Appends the worker's figures to a Prometheus text page (/metrics). */
+void delivery_render_metrics(delivery_t *d, buf_t *out);
 
 /* Validates an inbox's settings: the delivery's own (rate_per_second,
  * rate_burst) here, the rest by the channel adapter. */

@@ -216,6 +216,7 @@ def test_rate_limit_holds_replies():
         assert min(gaps) >= 0.2, gaps
         assert at[-1] - at[0] >= 1.1, at
         assert all(delivery_events(mid)[-1]["attempts"] == 1 for mid in mids)
+        assert metrics()["parley_delivery_rate_limited_total"] >= 1
     finally:
         r = A.patch(f"/api/v1/inboxes/{TG}", {"settings": {"rate_per_second": 1000,
                                                            "rate_burst": 1000}})
@@ -266,6 +267,15 @@ def wait_outbox(mid, status, timeout=5):
     return outbox_status(mid)
 
 
+def metrics():
+    values = {}
+    for line in S.client().get("/metrics").text.splitlines():
+        if line.startswith("parley_deliver"):
+            k, v = line.rsplit(" ", 1)
+            values[k] = float(v)
+    return values
+
+
 def twilio_posts(n0):
     return [r for r in F.requests[n0:] if r["path"].endswith("/Messages.json")]
 
@@ -290,6 +300,12 @@ def test_twilio_resend_asks_the_message_list_first():
     assert row["possible_duplicate"] is False and row["attempts"] == 2, row
     assert any('"delivery.deduplicated"' in x and f'"message_id":{mid},' in x
                for x in S.read_log().splitlines())
+    m = metrics()  # since this start: one resumed, found, recorded sent, one call (the list)
+    assert m["parley_deliveries_resumed_total"] == 1, m
+    assert m["parley_deliveries_deduplicated_total"] == 1, m
+    assert m['parley_deliveries_total{outcome="sent"}'] == 1, m
+    assert m["parley_delivery_transfer_seconds_count"] == 1, m
+    assert m["parley_deliveries_in_flight"] == 0, m
 
     # the crash came before Twilio took it: not in the list, so sent once more
     F.script(("drop",))
@@ -304,6 +320,9 @@ def test_twilio_resend_asks_the_message_list_first():
     assert len(posts) == 2 and len(F.lookups) == l0 + 1, (posts, F.lookups[l0:])
     assert m["external_id"] == f"SMreply{posts[1]['seq']}", m
     assert delivery_row(mid)["possible_duplicate"] is False
+    m = metrics()
+    assert m["parley_deliveries_deduplicated_total"] == 0 and \
+        m['parley_deliveries_total{outcome="sent"}'] == 1, m
 
 
 def test_email_resend_keeps_its_message_id():
