@@ -202,3 +202,7 @@ fi
 
 # ---- channels (issue 5): signed Messenger webhooks with wrk, end to end ----
 "$ROOT/bench/messenger.sh" "$BUILD"
+# ---- outbound delivery (issue 5): deliveries/s and reply -> delivery p99 ----
+if [ -x "$ROOT/$BUILD/bench/outbound_fake" ]; then
+  "$ROOT/bench/outbound.sh" "$BUILD"
+fi

@@ -93,6 +93,10 @@ typedef struct {
     const char *body;
     const char *attachment_url; /* optional */
     const char *subject;        /* e-mail: the conversation's subject ("Re: " is added) */
+    /* Stable for every attempt at this one reply (hex, NULL = none): an adapter
+     * whose platform can recognise a repeat puts it in the call (e-mail
+     * builds the Message-ID from it). */
+    const char *idempotency_key;
 } ch_outbound_t;
 
 #define CH_MAX_HEADERS 8
@@ -132,6 +136,21 @@ typedef struct channel_ops {
      * platform's error text in err and *retry telling whether to try again. */
     int (*parse_send_result)(long status, const char *body, size_t len, char *ext_id, size_t cap,
                              bool *retry, parley_err_t *err);
+    /* A resend of the same reply carries the idempotency key where the
+     * recipient sees it (e-mail's Message-ID), so a repeat after a crash is
+     * recognisable as the same message. False for the APIs with no such key
+     * (Graph, WhatsApp Cloud, Twilio, Telegram, X): a resend there may show twice. */
+    bool resend_recognised;
+    /* Where the platform lists what we sent (Twilio's Messages list), the
+     * call that looks for msg among our recent sends, asked before a send
+     * that a crash interrupted is repeated. NULL when there is no such list. */
+    int (*format_lookup)(const json_t *settings, const ch_outbound_t *msg, arena_t *a,
+                         ch_http_call_t *call, parley_err_t *err);
+    /* Reads that answer: 0 with the platform's id of msg sent at or after
+     * since_ms (ms since the epoch) into ext_id; PARLEY_ENOENT when it is not
+     * there; PARLEY_EIO when the answer cannot be read (then it is resent). */
+    int (*parse_lookup)(long status, const char *body, size_t len, const ch_outbound_t *msg,
+                        int64_t since_ms, char *ext_id, size_t cap, parley_err_t *err);
 } channel_ops_t;
 
 /* The adapter for a channel type name, or NULL when unknown. */

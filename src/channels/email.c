@@ -758,12 +758,16 @@ static int format_send(const json_t *settings, const ch_outbound_t *msg, arena_t
     if (!g_utf8_validate(text, -1, NULL)) return ch__bad_text(err);
     email_init();
 
+    /* The Message-ID is the delivery's idempotency key when it has one, so a
+     * resend after a crash is the same message to every MTA and client. */
     uint8_t r[16];
     crypto_random_bytes(r, sizeof r);
     r[6] = (uint8_t)((r[6] & 0x0F) | 0x40); /* a version 4 UUID */
     r[8] = (uint8_t)((r[8] & 0x3F) | 0x80);
     char hex[33];
     crypto_hex(r, sizeof r, hex);
+    const char *key = msg->idempotency_key;
+    if (key && strlen(key) == 32 && strspn(key, "0123456789abcdef") == 32) memcpy(hex, key, 32);
     const char *mid = arena_sprintf(a, "<%.8s-%.4s-%.4s-%.4s-%.12s@%s>", hex, hex + 8, hex + 12,
                                     hex + 16, hex + 20, strrchr(from, '@') + 1);
 
@@ -924,4 +928,5 @@ const channel_ops_t channel_email = {
     .parse = parse,
     .format_send = format_send,
     .parse_send_result = parse_send_result,
+    .resend_recognised = true,
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "channels/adapters.h"
 #include "channels/channel.h"
@@ -228,6 +229,74 @@ static int format_send(const json_t *settings, const ch_outbound_t *msg, arena_t
     return 0;
 }
 
+/* Twilio's list of our messages to one customer from this sender, newest
+ * first: after a crash between a send and its record, the worker asks it
+ * whether the message was created before sending it again. */
+static int format_lookup(const json_t *settings, const ch_outbound_t *msg, arena_t *a,
+                         ch_http_call_t *call, parley_err_t *err)
+{
+    int rc = format_send(settings, msg, a, call, err);
+    if (rc) return rc;
+    const char *base = ch__base_url(settings, "api_base_url", TWILIO_API_URL, a);
+    const char *sid = ch__setting(settings, "account_sid");
+    const char *from = ch__setting(settings, "from");
+    const char *to = msg->recipient_id ? msg->recipient_id : msg->thread_id;
+    call->method = "GET";
+    call->content_type = NULL;
+    call->body = NULL;
+    call->url = arena_sprintf(a, "%s/2010-04-01/Accounts/%s/Messages.json?To=%s&%s=%s&PageSize=50",
+                              base, ch__pct(a, sid), ch__pct(a, to),
+                              strncmp(from, "MG", 2) == 0 ? "MessagingServiceSid" : "From",
+                              ch__pct(a, from));
+    return 0;
+}
+
+/* "Wed, 26 Nov 2026 14:00:00 +0000" (RFC 2822, GMT as Twilio writes it) to ms. */
+static int64_t rfc2822_ms(const char *s)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char mon[4] = "";
+    struct tm tm = {0};
+    if (!s || sscanf(s, "%*3s, %d %3s %d %d:%d:%d", &tm.tm_mday, mon, &tm.tm_year, &tm.tm_hour,
+                     &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    const char *m = strstr(months, mon);
+    if (!m || strlen(mon) != 3 || (m - months) % 3) return -1;
+    tm.tm_mon = (int)(m - months) / 3;
+    tm.tm_year -= 1900;
+    return (int64_t)timegm(&tm) * 1000;
+}
+
+static int parse_lookup(long status, const char *body, size_t len, const ch_outbound_t *msg,
+                        int64_t since_ms, char *ext_id, size_t cap, parley_err_t *err)
+{
+    json_t *v = ch__load_result(body, len);
+    json_t *list = json_object_get(v, "messages");
+    int rc = PARLEY_ENOENT;
+    if (status != 200 || !json_is_array(list)) {
+        rc = parley_errf(err, PARLEY_EIO, "", "Twilio's message list could not be read");
+        goto done;
+    }
+    size_t i;
+    json_t *m;
+    json_array_foreach(list, i, m)
+    {
+        const char *text = json_string_value(json_object_get(m, "body"));
+        const char *dir = json_string_value(json_object_get(m, "direction"));
+        const char *sid = json_string_value(json_object_get(m, "sid"));
+        /* one second of slack: Twilio's dates have whole seconds */
+        int64_t at = rfc2822_ms(json_string_value(json_object_get(m, "date_created")));
+        if (text && sid && dir && !strncmp(dir, "outbound", 8) && at >= since_ms - 1000 &&
+            !strcmp(text, msg->body ? msg->body : "")) {
+            rc = ch__set_ext_id(ext_id, cap, sid, err);
+            break;
+        }
+    }
+done:
+    json_decref(v);
+    return rc;
+}
+
 static int parse_send_result(long status, const char *body, size_t len, char *ext_id, size_t cap,
                              bool *retry, parley_err_t *err)
 {
@@ -258,4 +327,6 @@ const channel_ops_t channel_twilio_sms = {
     .parse = parse,
     .format_send = format_send,
     .parse_send_result = parse_send_result,
+    .format_lookup = format_lookup,
+    .parse_lookup = parse_lookup,
 };

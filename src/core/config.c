@@ -63,6 +63,12 @@ static const setting_t settings[] = {
     {"rollups", T_BOOL, S(rollups), "on", 0, 0, false,
      "maintain the report rollups with every event; --rollups=off is a bulk import: the "
      "reports are stale until `parley reports rebuild`"},
+    {"delivery-concurrency", T_INT, S(delivery_concurrency), "32", 1, 1024, false,
+     "replies in flight to the platforms at once"},
+    {"delivery-timeout-ms", T_INT, S(delivery_timeout_ms), "20000", 100, 600000, false,
+     "longest one platform call may take, ms (then it is retried)"},
+    {"delivery-backoff-ms", T_INT, S(delivery_backoff_ms), "1000", 1, 3600000, false,
+     "first reply delivery retry wait, ms (then x4, up to 6 attempts)"},
 };
 #undef S
 #define N_SETTINGS (sizeof settings / sizeof settings[0])

@@ -39,6 +39,10 @@ typedef struct {
     int64_t webhook_backoff_ms; /* first outbound webhook retry wait; x4 each time */
     char *clock_start;          /* RFC 3339: the server's clock starts there (tests, demos) */
     bool rollups;               /* maintain report rollups with each event (off: bulk import) */
+
+    int64_t delivery_concurrency; /* platform sends in flight at once */
+    int64_t delivery_timeout_ms;  /* one platform call, connect to last byte */
+    int64_t delivery_backoff_ms;  /* first delivery retry wait; x4 each time */
 } config_t;
 
 /* Fills cfg with defaults. */

@@ -117,6 +117,7 @@ static int post_tx(dtx_t *t, void *p)
         if ((rc = sla_on_reply(t, &cv))) goto done; /* a human reply meets response clocks */
         if ((rc = ops->outbox_create(t->c, cv.account_id, m.id, cv.inbox_id, t->now, NULL)))
             goto done;
+        delivery_note_outbox(t->app->delivery); /* woken by the commit hook */
     }
     if ((rc = desk_event(t->c, t->app, t->by, "message.created", "message", m.id,
                          json_pack("{s:o, s:I}", "message", message_to_json(&m), "inbox_id",
@@ -218,7 +219,6 @@ int desk_post_message(app_t *app, const actor_t *by, int64_t conversation_id, co
     err->code = 0;
     int rc = desk_write(app, by, post_tx, &x);
     if (rc && !err->code) parley_errf(err, rc, "", "the message could not be stored");
-    if (!rc && !in->note) delivery_poke(app->delivery);
     return rc;
 }
 

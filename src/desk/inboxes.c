@@ -5,6 +5,7 @@
 #include "desk/inboxes.h"
 
 #include "core/crypto.h"
+#include "desk/delivery.h"
 #include "desk/router.h"
 #include "desk/sla.h"
 #include "desk/users.h"
@@ -144,7 +145,7 @@ int inbox_create(app_t *app, const actor_t *by, json_t *body, int64_t *id, parle
                            "telegram, x, email, web, api)",
                            channel);
     json_t *settings = json_object_get(body, "settings");
-    if ((rc = ch->validate_settings(settings, err))) return rc;
+    if ((rc = delivery_validate_settings(ch, settings, err))) return rc;
     arena_t a;
     arena_init(&a, 0);
     inbox_ctx_t x = {.err = err,
@@ -185,7 +186,7 @@ static int update_tx(dtx_t *t, void *p)
             if (!merged) merged = json_object();
             json_object_update(merged, settings);
             const channel_ops_t *ch = channel_find(row.channel);
-            if (ch && (rc = ch->validate_settings(merged, x->err))) {
+            if (ch && (rc = delivery_validate_settings(ch, merged, x->err))) {
                 json_decref(merged);
                 return rc;
             }

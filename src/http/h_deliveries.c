@@ -1,6 +1,7 @@
 /*
  * h_deliveries.c - the outbox seen by supervisors: failed (and other)
- * deliveries with the platform's reason, and a retry.
+ * deliveries with the platform's reason, sends in flight, interrupted sends
+ * resumed as possible duplicates, and a retry.
  */
 #include "http/handlers.h"
 #include "http/router.h"
@@ -14,23 +15,27 @@ static json_t *outbox_to_json(const outbox_row_t *o)
 {
     char next[32];
     clock_format_iso(o->next_attempt_at, next);
-    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s?}", "id", (json_int_t)o->id, "message_id",
-                     (json_int_t)o->message_id, "inbox_id", (json_int_t)o->inbox_id, "status",
-                     o->status, "attempts", (json_int_t)o->attempts, "next_attempt_at", next,
-                     "last_error", o->last_error);
+    char started[32];
+    clock_format_iso(o->attempt_started_at, started);
+    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s?, s:s?, s:b}", "id", (json_int_t)o->id,
+                     "message_id", (json_int_t)o->message_id, "inbox_id", (json_int_t)o->inbox_id,
+                     "status", o->status, "attempts", (json_int_t)o->attempts, "next_attempt_at",
+                     next, "last_error", o->last_error, "attempt_started_at",
+                     o->attempt_started_at ? started : NULL, "possible_duplicate",
+                     o->possible_duplicate);
 }
 
 static void h_list(req_t *r)
 {
-    static const char *const statuses[] = {"pending", "sent", "failed", "dead", NULL};
+    static const char *const statuses[] = {"pending", "sending", "sent", "failed", "dead", NULL};
     const char *status = http_query(r, "status");
     bool ok = !status;
     for (int i = 0; status && statuses[i]; i++) ok |= !strcmp(status, statuses[i]);
     if (!ok) {
         json_t *e = json_pack("[{s:s, s:s}]", "pointer", "/status", "detail",
-                              "status must be pending, sent, failed or dead");
+                              "status must be pending, sending, sent, failed or dead");
         http_problem(r, 400, "bad-query", "Invalid query parameter",
-                     "status must be pending, sent, failed or dead", e);
+                     "status must be pending, sending, sent, failed or dead", e);
         return;
     }
     int limit;
@@ -70,7 +75,9 @@ static int retry_tx(dtx_t *t, void *p)
     o.status = "pending";
     o.attempts = 0;
     o.next_attempt_at = t->now;
+    o.possible_duplicate = false;
     int rc = ops->outbox_update(t->c, &o);
+    delivery_note_outbox(t->app->delivery);
     if (!rc) rc = ops->message_set_delivery(t->c, o.message_id, "pending", NULL);
     if (!rc)
         rc = desk_event(t->c, t->app, t->by, "message.delivery", "message", o.message_id,

@@ -2,6 +2,8 @@
  * h_system.c - liveness, readiness, metrics and the OpenAPI document.
  */
 #include "http/handlers.h"
+
+#include "desk/delivery.h"
 #include "http/server.h"
 
 #include "core/blob.h"
@@ -39,6 +41,7 @@ void h_metrics(req_t *r)
     buf_t b;
     buf_init(&b, 0);
     metrics_render(r->srv->metrics, &b);
+    delivery_render_metrics(r->app->delivery, &b);
     http_reply_raw(r, 200, "text/plain; version=0.0.4", buf_cstr(&b), b.len);
     buf_free(&b);
 }

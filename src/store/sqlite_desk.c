@@ -902,6 +902,10 @@ static int outbox_create(store_conn_t *c, int64_t account_id, int64_t message_id
     return rc;
 }
 
+#define OUTBOX_COLS                                                                                \
+    "id, account_id, message_id, inbox_id, status, attempts, next_attempt_at, last_error,"         \
+    " coalesce(attempt_started_at, 0), idem_key, possible_duplicate"
+
 static void outbox_read(sqlite3_stmt *st, arena_t *a, outbox_row_t *r)
 {
     r->id = col_i(st, 0);
@@ -912,24 +916,44 @@ static void outbox_read(sqlite3_stmt *st, arena_t *a, outbox_row_t *r)
     r->attempts = col_i(st, 5);
     r->next_attempt_at = col_i(st, 6);
     r->last_error = col_str(st, 7, a);
+    r->attempt_started_at = col_i(st, 8);
+    r->idem_key = col_str(st, 9, a);
+    r->possible_duplicate = col_i(st, 10) != 0;
 }
 
-static int outbox_due(store_conn_t *c, int64_t now, int limit, arena_t *a, outbox_row_t **out,
-                      int *n)
+static int outbox_due(store_conn_t *c, int64_t now, const char *skip_inboxes, int limit, arena_t *a,
+                      outbox_row_t **out, int *n)
 {
-    sqlite3_stmt *st = q(c,
-                         "SELECT id, account_id, message_id, inbox_id, status, attempts,"
-                         " next_attempt_at, last_error FROM outbox WHERE status = 'pending'"
-                         " AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-                         "ii", now, (int64_t)limit);
+    sqlite3_stmt *st =
+        q(c,
+          "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'pending'"
+          " AND next_attempt_at <= ?1 AND (?2 IS NULL OR inbox_id NOT IN"
+          " (SELECT value FROM json_each(?2))) ORDER BY next_attempt_at, id LIMIT ?3",
+          "isi", now, skip_inboxes, (int64_t)limit);
     READ_ROWS(c, st, a, out, n, limit, outbox_row_t, outbox_read);
 }
 
-static int outbox_next_due(store_conn_t *c, int64_t *at)
+static int outbox_sending(store_conn_t *c, int limit, arena_t *a, outbox_row_t **out, int *n)
 {
-    sqlite3_stmt *st =
-        q(c, "SELECT coalesce(min(next_attempt_at), 0) FROM outbox WHERE status = 'pending'", "");
+    sqlite3_stmt *st = q(c,
+                         "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'sending'"
+                         " ORDER BY id LIMIT ?",
+                         "i", (int64_t)limit);
+    READ_ROWS(c, st, a, out, n, limit, outbox_row_t, outbox_read);
+}
+
+static int outbox_next_due(store_conn_t *c, const char *skip_inboxes, int64_t *at)
+{
+    /* ORDER BY + LIMIT walks the (status, next_attempt_at) index and stops at
+     * the first row; min() with the skip list visits every pending row. */
+    sqlite3_stmt *st = q(c,
+                         "SELECT next_attempt_at FROM outbox WHERE status = 'pending'"
+                         " AND (?1 IS NULL OR inbox_id NOT IN (SELECT value FROM json_each(?1)))"
+                         " ORDER BY next_attempt_at LIMIT 1",
+                         "s", skip_inboxes);
     int rc = one(c, st);
+    *at = 0;
+    if (rc == PARLEY_ENOENT) return 0;
     if (rc) return rc;
     *at = col_i(st, 0);
     sqlite3_reset(st);
@@ -938,11 +962,12 @@ static int outbox_next_due(store_conn_t *c, int64_t *at)
 
 static int outbox_update(store_conn_t *c, const outbox_row_t *in)
 {
-    return run(c,
-               q(c,
-                 "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?,"
-                 " last_error = ? WHERE id = ?",
-                 "siisi", in->status, in->attempts, in->next_attempt_at, in->last_error, in->id));
+    return run(c, q(c,
+                    "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?,"
+                    " last_error = ?, attempt_started_at = ?, idem_key = ?, possible_duplicate = ?"
+                    " WHERE id = ?",
+                    "siiszsii", in->status, in->attempts, in->next_attempt_at, in->last_error,
+                    in->attempt_started_at, in->idem_key, (int64_t)in->possible_duplicate, in->id));
 }
 
 static int message_latest_inbound(store_conn_t *c, int64_t conversation_id, arena_t *a,
@@ -963,8 +988,7 @@ static int outbox_list(store_conn_t *c, int64_t account_id, const char *status, 
                        int limit, arena_t *a, outbox_row_t **out, int *n)
 {
     sqlite3_stmt *st = q(c,
-                         "SELECT id, account_id, message_id, inbox_id, status, attempts,"
-                         " next_attempt_at, last_error FROM outbox WHERE account_id = ?1"
+                         "SELECT " OUTBOX_COLS " FROM outbox WHERE account_id = ?1"
                          " AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR id < ?3)"
                          " ORDER BY id DESC LIMIT ?4",
                          "iszi", account_id, status, before_id, (int64_t)limit);
@@ -974,9 +998,7 @@ static int outbox_list(store_conn_t *c, int64_t account_id, const char *status, 
 static int outbox_get(store_conn_t *c, int64_t account_id, int64_t id, arena_t *a,
                       outbox_row_t *out)
 {
-    sqlite3_stmt *st = q(c,
-                         "SELECT id, account_id, message_id, inbox_id, status, attempts,"
-                         " next_attempt_at, last_error FROM outbox WHERE id = ? AND account_id = ?",
+    sqlite3_stmt *st = q(c, "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ? AND account_id = ?",
                          "ii", id, account_id);
     int rc = one(c, st);
     if (rc) return rc;
@@ -1034,6 +1056,7 @@ const store_desk_ops_t sq__desk_ops = {
     .outbox_create = outbox_create,
     .outbox_due = outbox_due,
     .outbox_next_due = outbox_next_due,
+    .outbox_sending = outbox_sending,
     .outbox_update = outbox_update,
     .message_latest_inbound = message_latest_inbound,
 };

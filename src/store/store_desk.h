@@ -95,9 +95,12 @@ typedef struct {
 
 typedef struct {
     int64_t id, account_id, message_id, inbox_id;
-    const char *status; /* pending | sent | failed | dead */
+    const char *status; /* pending | sending | sent | failed | dead */
     int64_t attempts, next_attempt_at;
     const char *last_error;
+    int64_t attempt_started_at; /* when the newest attempt began (0 = never) */
+    const char *idem_key;       /* fixed on the first attempt, reused by every resend */
+    bool possible_duplicate;    /* resent after an interruption the platform cannot see */
 } outbox_row_t;
 
 typedef struct store_desk_ops {
@@ -194,11 +197,14 @@ typedef struct store_desk_ops {
                                int64_t now, int64_t *id);
     int (*outbox_create)(store_conn_t *c, int64_t account_id, int64_t message_id, int64_t inbox_id,
                          int64_t now, int64_t *id);
-    /* Pending deliveries due at now, oldest first. */
-    int (*outbox_due)(store_conn_t *c, int64_t now, int limit, arena_t *a, outbox_row_t **out,
-                      int *n);
-    /* The earliest next_attempt_at of a pending delivery, 0 when none. */
-    int (*outbox_next_due)(store_conn_t *c, int64_t *at);
+    /* Pending deliveries due at now, oldest first, leaving out the inboxes whose
+     * ids are in skip_inboxes (a JSON array text; NULL = none). */
+    int (*outbox_due)(store_conn_t *c, int64_t now, const char *skip_inboxes, int limit, arena_t *a,
+                      outbox_row_t **out, int *n);
+    /* The earliest next_attempt_at of a pending delivery outside skip_inboxes, 0 when none. */
+    int (*outbox_next_due)(store_conn_t *c, const char *skip_inboxes, int64_t *at);
+    /* Deliveries of every account in status 'sending' (interrupted when read at start-up). */
+    int (*outbox_sending)(store_conn_t *c, int limit, arena_t *a, outbox_row_t **out, int *n);
     int (*outbox_update)(store_conn_t *c, const outbox_row_t *in);
     /* The newest inbound message of a conversation (what a reply answers). */
     int (*message_latest_inbound)(store_conn_t *c, int64_t conversation_id, arena_t *a,

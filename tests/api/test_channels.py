@@ -5,10 +5,12 @@ author reach; replies delivered to a local fake of each platform in its own
 format, retries, and receipts moving the delivery status."""
 import json
 import os
+import sys
 import time
 import urllib.parse
 
-from fakes import FakePlatform
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from platforms import FakePlatform  # noqa: E402
 from harness import Server, assert_problem, run
 
 SRC = os.environ.get("PARLEY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))

@@ -17,11 +17,14 @@ tried again and the message goes."""
 import hashlib
 import hmac
 import json
+import os
 import sqlite3
+import sys
 import time
 
-from fakes import FakePlatform, FakeSMTP
-from harness import Server, assert_problem, run
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from harness import Server, assert_problem, run  # noqa: E402
+from platforms import FakePlatform, FakeSMTP  # noqa: E402
 
 S = Server("--webhook-backoff-ms", "20", "--public-url", "https://desk.acme.test")
 SMTP = FakeSMTP()

@@ -5,13 +5,15 @@ threads into the same conversation, malformed mail exits 65 and stores
 nothing, sysexits for unknown inboxes and oversized mail; an agent's reply
 leaves over SMTP (a local fake relay) with threading headers."""
 import os
-import socketserver
 import sqlite3
 import subprocess
-import threading
+import sys
 import time
 
 from harness import BIN, Server, assert_problem, run
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from platforms import FakeSMTP  # noqa: E402
 
 SRC = os.environ.get("PARLEY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 MAIL = os.path.join(SRC, "tests/data/mail")
@@ -19,71 +21,6 @@ S = Server()
 C = {}
 INBOX = None
 CONV = {}
-
-
-class FakeSMTP:
-    """A minimal SMTP relay on loopback: records envelope and data."""
-
-    def __init__(self):
-        self.messages = []
-        outer = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line):
-                self.wfile.write(line.encode() + b"\r\n")
-
-            def handle(self):
-                env = {"from": None, "to": [], "data": None}
-                self.reply("220 fake.test ESMTP")
-                while True:
-                    line = self.rfile.readline()
-                    if not line:
-                        return
-                    cmd = line.decode("latin-1").strip()
-                    up = cmd.upper()
-                    if up.startswith("EHLO") or up.startswith("HELO"):
-                        self.wfile.write(b"250-fake.test\r\n250 8BITMIME\r\n")
-                    elif up.startswith("MAIL FROM:"):
-                        env["from"] = cmd[10:].strip()
-                        self.reply("250 OK")
-                    elif up.startswith("RCPT TO:"):
-                        env["to"].append(cmd[8:].strip())
-                        self.reply("250 OK")
-                    elif up == "DATA":
-                        self.reply("354 go ahead")
-                        data = b""
-                        while not data.endswith(b"\r\n.\r\n"):
-                            chunk = self.rfile.readline()
-                            if not chunk:
-                                return
-                            data += chunk
-                        env["data"] = data[:-5].decode("utf-8", "replace")
-                        outer.messages.append(dict(env))
-                        self.reply("250 OK queued")
-                    elif up == "QUIT":
-                        self.reply("221 bye")
-                        return
-                    else:
-                        self.reply("250 OK")
-
-        class Srv(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self.server = Srv(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, n, timeout=15.0):
-        deadline = time.time() + timeout
-        while len(self.messages) < n and time.time() < deadline:
-            time.sleep(0.05)
-        assert len(self.messages) >= n, f"expected {n} mails, got {len(self.messages)}"
-        return self.messages[n - 1]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 SMTP = FakeSMTP()
