@@ -160,6 +160,72 @@ json_t *conv_to_json(const conv_row_t *cv)
     return o;
 }
 
+/* An ISO time or null. */
+static void iso_to(buf_t *b, int64_t ms)
+{
+    char at[32];
+    if (!ms) {
+        buf_puts(b, "null");
+        return;
+    }
+    clock_format_iso(ms, at);
+    buf_printf(b, "\"%s\"", at);
+}
+
+static void id_or_null(buf_t *b, int64_t id)
+{
+    if (id)
+        buf_printf(b, "%lld", (long long)id);
+    else
+        buf_puts(b, "null");
+}
+
+static void str_to(buf_t *b, const char *s)
+{
+    json_escape_to(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+void conv_json_to(buf_t *b, const conv_row_t *cv)
+{
+    /* Keys in the order json_dump_to's JSON_SORT_KEYS gives conv_to_json. */
+    buf_puts(b, "{\"assignee_id\":");
+    id_or_null(b, cv->assignee_id);
+    buf_printf(b, ",\"contact_id\":%lld,\"external_thread_id\":", (long long)cv->contact_id);
+    str_to(b, cv->external_thread_id);
+    buf_puts(b, ",\"first_reply_at\":");
+    iso_to(b, cv->first_reply_at);
+    buf_printf(b, ",\"id\":%lld,\"inbox_id\":%lld,\"last_message_at\":", (long long)cv->id,
+               (long long)cv->inbox_id);
+    iso_to(b, cv->last_message_at);
+    buf_puts(b, ",\"linked_conversation_id\":");
+    id_or_null(b, cv->linked_id);
+    buf_puts(b, ",\"opened_at\":");
+    iso_to(b, cv->opened_at);
+    buf_printf(b, ",\"priority\":\"%s\",\"resolved_at\":", conv_priorities[cv->priority & 3]);
+    iso_to(b, cv->resolved_at);
+    buf_puts(b, ",\"sla\":");
+    json_t *sla = sla_conv_json_current(cv);
+    json_dump_to(b, sla);
+    json_decref(sla);
+    buf_puts(b, ",\"snoozed_until\":");
+    iso_to(b, cv->snoozed_until);
+    buf_puts(b, ",\"status\":");
+    str_to(b, cv->status);
+    buf_puts(b, ",\"subject\":");
+    str_to(b, cv->subject);
+    buf_puts(b, ",\"taken_offline_at\":");
+    iso_to(b, cv->offline_at);
+    buf_puts(b, ",\"team_id\":");
+    id_or_null(b, cv->team_id);
+    buf_puts(b, ",\"updated_at\":");
+    iso_to(b, cv->updated_at);
+    buf_printf(b, ",\"version\":%lld,\"visibility\":", (long long)cv->version);
+    str_to(b, cv->visibility);
+    buf_puts(b, ",\"waiting_since\":");
+    iso_to(b, cv->waiting_since);
+    buf_putc(b, '}');
+}
+
 json_t *message_to_json(const message_row_t *m)
 {
     char at[32];

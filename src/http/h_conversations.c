@@ -126,16 +126,25 @@ static void h_list(req_t *r)
         http_problem(r, 500, "internal", "Internal error", "conversations could not be read", NULL);
         return;
     }
-    json_t *data = json_array();
     int shown = n > lim ? (int)lim : n;
-    for (int i = 0; i < shown; i++) json_array_append_new(data, conv_to_json(&rows[i]));
-    json_t *next = json_null();
+    buf_t b;
+    buf_init(&b, 0);
+    buf_puts(&b, "{\"data\":[");
+    for (int i = 0; i < shown; i++) {
+        if (i) buf_putc(&b, ',');
+        conv_json_to(&b, &rows[i]);
+    }
+    buf_puts(&b, "],\"next\":");
     if (n > lim) {
         const conv_row_t *last = &rows[shown - 1];
         long long w = last->waiting_since ? last->waiting_since : 9007199254740991LL;
-        next = json_sprintf("%d.%lld.%lld", last->priority, w, (long long)last->id);
+        buf_printf(&b, "\"%d.%lld.%lld\"", last->priority, w, (long long)last->id);
+    } else {
+        buf_puts(&b, "null");
     }
-    http_reply_json(r, 200, json_pack("{s:o, s:o}", "data", data, "next", next));
+    buf_puts(&b, "}\n");
+    http_reply_raw(r, 200, "application/json", buf_cstr(&b), b.len);
+    buf_free(&b);
 }
 
 static void h_counts(req_t *r)

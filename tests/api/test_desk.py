@@ -154,6 +154,13 @@ def test_list_sorted_by_priority_then_wait_and_paged():
         after = p["next"]
     total = C["admin"].get("/api/v1/conversations/counts").json["all"]["open"]
     assert len(seen) == len(set(seen)) == total, (seen, total)
+    # the list writes its rows directly: each must equal the detail's fields
+    for status in ("open", "pending", "snoozed", "resolved"):
+        for c in C["admin"].get(f"/api/v1/conversations?status={status}&limit=100").json["data"]:
+            d = C["admin"].get(f"/api/v1/conversations/{c['id']}").json
+            extra = {"labels", "contact", "contact_conversations", "timeline"}
+            assert set(c) == set(d) - extra, set(c) ^ (set(d) - extra)
+            assert all(c[k] == d[k] for k in c), [(k, c[k], d[k]) for k in c if c[k] != d[k]]
     assert_problem(C["admin"].get("/api/v1/conversations?assignee=somebody"), 400, "/assignee")
     assert_problem(C["admin"].get("/api/v1/conversations?status=closed"), 400, "/status")
     assert_problem(C["admin"].get("/api/v1/conversations?after=garbage"), 400, "/after")
