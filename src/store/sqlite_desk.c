@@ -289,13 +289,15 @@ void sq__fts_forget(store_conn_t *c)
 static int contact_search(store_conn_t *c, int64_t account_id, const char *fts_query, int limit,
                           arena_t *a, contact_row_t **out, int *n)
 {
-    /* The newest matching contacts: ranking by bm25 scored every contact of a
-     * common name (tens of thousands among a million) on every keystroke. */
+    /* The newest matching contacts of the account, read only until enough
+     * are found: ranking by bm25 scored every contact of a common name (tens
+     * of thousands among a million) on every keystroke. */
     sqlite3_stmt *st = q(c,
                          "SELECT " CONTACT_COLS " FROM contacts WHERE id IN"
-                         " (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?"
-                         "  ORDER BY rowid DESC LIMIT 500) AND account_id = ?"
-                         " ORDER BY id DESC LIMIT ?",
+                         " (SELECT f.rowid FROM contacts_fts f JOIN contacts c ON c.id = f.rowid"
+                         "  WHERE contacts_fts MATCH ?1 AND c.account_id = ?2"
+                         "  ORDER BY f.rowid DESC LIMIT ?3)"
+                         " ORDER BY id DESC",
                          "sii", fts_query, account_id, (int64_t)limit);
     READ_ROWS(c, st, a, out, n, limit, contact_row_t, contact_read);
 }
@@ -775,6 +777,20 @@ static int message_search(store_conn_t *c, int64_t account_id, const char *fts_q
      * Ranking is the desk's (desk/search.c): FTS5's own bm25() computes each
      * term's document frequency by walking the term's whole doclist, tens of
      * milliseconds for a common word in millions of messages. */
+    bool by_conversation = f->status || f->inbox_id || f->assignee != ASSIGNEE_ANY ||
+                           f->priority >= 0 || f->visibility || f->team_id || f->label_id;
+    if (!by_conversation) { /* no conversation to read per match (the common search) */
+        sqlite3_stmt *st =
+            sq__prep(c, "SELECT m.id, m.conversation_id, m.body"
+                        " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                        " WHERE messages_fts MATCH ?1 AND m.account_id = ?2"
+                        " ORDER BY messages_fts.rowid DESC LIMIT ?3");
+        if (!st) return PARLEY_EIO;
+        sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, account_id);
+        sqlite3_bind_int64(st, 3, limit);
+        READ_ROWS(c, st, a, out, n, limit, search_hit_t, hit_read);
+    }
     sqlite3_stmt *st = sq__prep(c, "SELECT m.id, m.conversation_id, m.body"
                                    " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
                                    " JOIN conversations c ON c.id = m.conversation_id"
