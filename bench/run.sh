@@ -14,6 +14,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# BENCH_ONLY=http,text,desk,ingest,reports,messenger,outbound runs only those
+# sections (all by default), e.g. to re-measure one figure on a quiet machine.
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/$2" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
@@ -28,6 +31,7 @@ echo "cpu: $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ */
 echo
 
 # ---- HTTP: authenticated GET /api/v1/me vs. a minimal libmicrohttpd server ----
+if want http; then
 echo "== http: authenticated GET /api/v1/me (wrk -t2 -c64 -d${DURATION}s)"
 PORT=$(free_port)
 "$ROOT/$BUILD/bench/ceiling_server" "$PORT" & PIDS+=($!)
@@ -53,7 +57,9 @@ echo "ratio: $RATIO (goal >= 0.70)"
 if grep -q '"level":"error"' "$WORK/serve.log"; then echo "server logged errors:"; grep '"level":"error"' "$WORK/serve.log" | head -5; fi
 echo
 
+fi
 # ---- text: each figure against a read/tokenize-only ceiling ----
+if want text; then
 CORPUS=$ROOT/tests/data/vader_dev_corpus.tsv
 echo "== pii: scan of the dev corpus repeated to 1,000,000 texts"
 "$ROOT/$BUILD/bench/bench_pii" "$CORPUS"
@@ -74,6 +80,7 @@ if [ -x "$ROOT/$BUILD/bench/bench_bm25" ]; then
   echo
 fi
 
+fi
 # ---- desk (issue 3): latency on 1M conversations / 5M messages, durable ingest ----
 # The filled database is cached in $BUILD/bench-desk.db and reused while its key
 # (generator version, sizes, migrations) is unchanged; $BUILD/bench-desk.db.tokens
@@ -84,7 +91,7 @@ DESK_MSG=${BENCH_DESK_MESSAGES:-5000000}
 INGEST_N=${BENCH_INGEST_MESSAGES:-50000}
 FILL=$ROOT/$BUILD/bench/desk_fill
 TRIAGE=$ROOT/tests/data/triage_cases.tsv
-if [ -x "$FILL" ]; then
+if [ -x "$FILL" ] && { want desk || want ingest || want reports; }; then
   echo "== desk: $DESK_CONV conversations, $DESK_MSG messages, 50 agents"
   DESK_DB=$ROOT/$BUILD/bench-desk.db
   DESK_KEY="$("$FILL" --version) conversations=$DESK_CONV messages=$DESK_MSG migrations=$(cat "$ROOT"/src/store/migrations/*.sql | sha256sum | cut -c1-16)"
@@ -122,6 +129,7 @@ if [ -x "$FILL" ]; then
       done
     } >"$DESK_DB.terms"
   fi
+  if want desk; then
   SECRET_KEY=$(awk -F= '$1=="secret_key" {print $2}' "$DESK_DB.info")
   MAXCONV=$(sqlite3 "$DESK_DB" 'SELECT max(id) FROM conversations' 2>/dev/null || echo "$DESK_CONV")
   cat "$DESK_DB" >/dev/null # warm the page cache: the figures are for a warm server
@@ -163,6 +171,8 @@ if [ -x "$FILL" ]; then
   if grep -q '"level":"error"' "$WORK/desk-serve.log"; then echo "server logged errors:"; grep '"level":"error"' "$WORK/desk-serve.log" | head -5; fi
   echo
 
+  fi
+  if want ingest; then
   echo "== desk ingest: $INGEST_N signed messages through the api inbox, 64 connections, durable (serve --threads 64)"
   # On disk beside the build (not /tmp, which may be tmpfs), so fsync is real.
   IDIR=$ROOT/$BUILD/bench-ingest
@@ -196,13 +206,14 @@ if [ -x "$FILL" ]; then
   rm -rf "$IDIR"
   echo
 
+  fi
   # issue 6: report latency on this database, rollup cost on ingest, the SLA scheduler
-  "$ROOT/bench/reports.sh" "$BUILD" "$DESK_DB"
+  if want reports; then "$ROOT/bench/reports.sh" "$BUILD" "$DESK_DB"; fi
 fi
 
 # ---- channels (issue 5): signed Messenger webhooks with wrk, end to end ----
-"$ROOT/bench/messenger.sh" "$BUILD"
+if want messenger; then "$ROOT/bench/messenger.sh" "$BUILD"; fi
 # ---- outbound delivery (issue 5): deliveries/s and reply -> delivery p99 ----
-if [ -x "$ROOT/$BUILD/bench/outbound_fake" ]; then
+if [ -x "$ROOT/$BUILD/bench/outbound_fake" ] && want outbound; then
   "$ROOT/bench/outbound.sh" "$BUILD"
 fi
