@@ -33,12 +33,22 @@ static inline double mul(double a, double b)
     return p;
 }
 
+/* Per-word facts the rules test, gathered once while splitting. */
+enum {
+    W_LEX = SENTIMENT__LEX,
+    W_BOOST = SENTIMENT__BOOST,
+    W_IDIOM_PART = SENTIMENT__IDIOM_PART,
+    W_UPPER = 32,  /* Python's str.isupper() of the token */
+    W_NEGATED = 64 /* in the NEGATE list, or holds "n't": the reference's negated() */
+};
+
 /* One white-space separated token of the reference, after its stripping. */
 typedef struct {
     const sentiment__entry_t *e; /* entry of the lowered token, or NULL */
     const char *lw;              /* the lowered token (Python's str.lower()) */
     uint32_t lwlen;
-    bool upper; /* Python's str.isupper() of the token */
+    uint8_t flags; /* W_* */
+    uint8_t id;    /* sentiment__word_t */
 } word_t;
 
 /* ---- UTF-8 and the few Unicode properties the reference relies on ---- */
@@ -149,7 +159,8 @@ typedef struct {
     size_t len;
     unsigned excl, quest; /* counts of '!' and '?' in text */
     word_t *words;
-    size_t nwords;
+    size_t nwords, nupper, nlex; /* words, of them upper case, of them in the lexicon */
+    size_t first_but;            /* index of the first "but", or nwords */
     double *sent;
 } work_t;
 
@@ -211,17 +222,44 @@ static void replace_emoji(const sentiment_model_t *m, const unsigned char *p, si
     }
 }
 
+/* Classes of the ASCII bytes, one table lookup per byte in the hot loops. */
+enum {
+    B_SPACE = 1, /* Python's str.isspace() */
+    B_PUNCT = 2, /* string.punctuation */
+    B_UPPER = 4,
+    B_LOWER = 8,
+    B_MARK = 16 /* '!', '?' or '\'': counted, or a sign of "n't" */
+};
+
+#define SP B_SPACE
+#define PU B_PUNCT
+#define PM (B_PUNCT | B_MARK)
+#define UP B_UPPER
+#define LO B_LOWER
+static const uint8_t ascii_class[128] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  SP, SP, SP, SP, SP, 0,  0,  /* 0x00 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  SP, SP, SP, SP, /* 0x10 */
+    SP, PM, PU, PU, PU, PU, PU, PM, PU, PU, PU, PU, PU, PU, PU, PU, /* 0x20 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  PU, PU, PU, PU, PU, PM, /* 0x30 */
+    PU, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, /* 0x40 */
+    UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, PU, PU, PU, PU, PU, /* 0x50 */
+    PU, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, /* 0x60 */
+    LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, PU, PU, PU, PU, 0}; /* 0x70 */
+#undef SP
+#undef PU
+#undef PM
+#undef UP
+#undef LO
+
 static bool is_ascii_punct(unsigned char c)
 {
-    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
-           (c >= '{' && c <= '~');
+    return c < 0x80 && (ascii_class[c] & B_PUNCT);
 }
 
 /* Lowers t[0..len) as Python's str.lower() does into out (room for 2 * len),
  * noting str.isupper() on the way; returns the lowered length. */
-static size_t lower_token(const char *t, size_t len, char *out, bool *upper, uint32_t *hash)
+static size_t lower_token(const char *t, size_t len, char *out, bool *upper)
 {
-    uint32_t h = SENTIMENT__HASH_INIT;
     const unsigned char *p = (const unsigned char *)t;
     bool cased = false, killed = false;
     size_t o = 0;
@@ -240,10 +278,8 @@ static size_t lower_token(const char *t, size_t len, char *out, bool *upper, uin
                 prev_case = CASE_NONE;
             }
             out[o++] = (char)c;
-            h = sentiment__hash_step(h, c);
             continue;
         }
-        size_t o0 = o;
         uint32_t cp;
         size_t n = utf8_decode(p + i, len - i, &cp);
         int k = cp_case(cp);
@@ -264,10 +300,8 @@ static size_t lower_token(const char *t, size_t len, char *out, bool *upper, uin
             o += utf8_encode((uint32_t)utf8proc_tolower((utf8proc_int32_t)cp), out + o);
         }
         prev_case = k;
-        for (; o0 < o; o0++) h = sentiment__hash_step(h, (unsigned char)out[o0]);
     }
     *upper = cased && !killed;
-    *hash = h;
     return o;
 }
 
@@ -278,81 +312,179 @@ static bool has_nt(const char *s, size_t len)
     return false;
 }
 
-/* Python's str.isspace() for the code point at p[i]; *n gets its length. */
-static inline bool is_space_at(const unsigned char *p, size_t len, size_t i, size_t *n)
+static unsigned count_byte(const unsigned char *p, size_t len, unsigned char c)
 {
-    unsigned c = p[i];
-    if (c < 0x80) {
-        *n = 1;
-        return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
-    }
+    unsigned n = 0;
+    for (size_t i = 0; i < len; i++) n += p[i] == c;
+    return n;
+}
+
+/* Python's str.isspace() for the non-ASCII code point at p[i] (valid UTF-8);
+ * *n gets its length. */
+static bool is_space_high(const unsigned char *p, size_t len, size_t i, size_t *n)
+{
     uint32_t cp = 0;
     *n = utf8_decode(p + i, len - i, &cp);
     return sentiment__is_space(cp);
 }
 
+/* Little-endian load of eight bytes (one move on x86-64). */
+static inline uint64_t load64le(const unsigned char *s)
+{
+    return (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+           (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
+           (uint64_t)s[7] << 56;
+}
+
+/* sentiment__hash() of key[0..len) when at least 8 bytes past the key may be
+ * read (the scorer's own scratch): the tail is a masked load, not a loop. */
+static inline uint32_t hash_padded(const char *key, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)key;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len;
+    for (; len >= 8; s += 8, len -= 8) {
+        h = (h ^ load64le(s)) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    uint64_t w = len ? load64le(s) & (~0ull >> (64 - 8 * len)) : 0;
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h >> 32);
+}
+
+/* Finishes word wd, whose lowered form is lw[0..lwlen) (readable 8 bytes
+ * past its end): looks it up once and gathers what the rules ask of it. */
+static void add_word(const sentiment_model_t *m, work_t *w, const char *lw, size_t lwlen,
+                     bool upper, bool maybe_nt)
+{
+    size_t i = w->nwords++;
+    word_t *wd = &w->words[i];
+    const sentiment__entry_t *e = sentiment__lookup_padded(m, lw, lwlen, hash_padded(lw, lwlen));
+    unsigned flags = upper ? W_UPPER : 0;
+    wd->e = e;
+    wd->lw = lw;
+    wd->lwlen = (uint32_t)lwlen;
+    wd->id = SW__NONE;
+    if (e) {
+        flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
+        if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATED;
+        wd->id = e->word;
+        if (e->word == SW__BUT && w->first_but == SIZE_MAX) w->first_but = i;
+    }
+    if (maybe_nt && has_nt(lw, lwlen)) flags |= W_NEGATED;
+    wd->flags = (uint8_t)flags;
+    w->nupper += upper;
+    w->nlex += (flags & W_LEX) != 0;
+}
+
+/* The token starting at p[start] that holds non-ASCII code points: scanned,
+ * stripped and lowered code point by code point. Returns its end. */
+static size_t split_general(const sentiment_model_t *m, work_t *w, size_t start, char **lower)
+{
+    const unsigned char *p = (const unsigned char *)w->text;
+    size_t len = w->len, i = start, n;
+    while (i < len) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            if (ascii_class[c] & B_SPACE) break;
+            w->excl += c == '!';
+            w->quest += c == '?';
+            i++;
+        } else {
+            if (is_space_high(p, len, i, &n)) break;
+            i += n;
+        }
+    }
+    size_t end = i, a = start, b = end, chars = 0;
+    while (a < b && is_ascii_punct(p[a])) a++;
+    while (b > a && is_ascii_punct(p[b - 1])) b--;
+    for (size_t k = a; k < b && chars <= 2; k++) chars += (p[k] & 0xc0) != 0x80;
+    if (chars <= 2) a = start, b = end;
+    bool upper;
+    size_t lwlen = lower_token(w->text + a, b - a, *lower, &upper);
+    add_word(m, w, *lower, lwlen, upper, true);
+    *lower += lwlen;
+    return end;
+}
+
 /* text.split(), each token through _strip_punc_if_word(), then lowered and
- * looked up once. lower has room for 2 * w->len bytes. */
+ * looked up once; counts '!' and '?' on the way. An ASCII token takes one
+ * pass with a class table that lowers as it goes; a token with other code
+ * points (valid UTF-8 here) goes to split_general(). lower has room for
+ * 2 * w->len + 8 bytes. */
 static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
 {
     const unsigned char *p = (const unsigned char *)w->text;
-    size_t len = w->len, i = 0;
-    w->nwords = 0;
+    size_t len = w->len, i = 0, n;
+    w->nwords = w->nupper = w->nlex = 0;
+    w->excl = w->quest = 0;
+    w->first_but = SIZE_MAX;
     while (i < len) {
-        size_t start, end, n = 1;
-        /* skip white space */
-        while (i < len && is_space_at(p, len, i, &n)) i += n;
-        if (i >= len) break;
-        start = i;
-        while (i < len && !is_space_at(p, len, i, &n)) i += n;
-        end = i;
-
-        size_t a = start, b = end;
-        while (a < b && is_ascii_punct(p[a])) a++;
-        while (b > a && is_ascii_punct(p[b - 1])) b--;
-        size_t chars = 0;
-        for (size_t k = a; k < b && chars <= 2; k++) chars += (p[k] & 0xc0) != 0x80;
-        if (chars <= 2) a = start, b = end;
-
-        word_t *wd = &w->words[w->nwords++];
-        wd->lw = lower;
-        uint32_t h;
-        wd->lwlen = (uint32_t)lower_token(w->text + a, b - a, lower, &wd->upper, &h);
-        wd->e = sentiment__lookup_hashed(m, wd->lw, wd->lwlen, h);
-        lower += wd->lwlen;
+        unsigned c = p[i];
+        if (c < 0x80) {
+            if (ascii_class[c] & B_SPACE) {
+                i++;
+                continue;
+            }
+        } else if (is_space_high(p, len, i, &n)) {
+            i += n;
+            continue;
+        }
+        /* an ASCII token: lowered whole into lower, punctuation included */
+        size_t start = i, b = start;
+        unsigned seen = 0;
+        for (; i < len && (c = p[i]) < 0x80; i++) {
+            unsigned k = ascii_class[c];
+            if (k & B_SPACE) break;
+            seen |= k;
+            lower[i - start] = (char)(c | ((k & B_UPPER) << 3)); /* B_UPPER << 3 == 0x20 */
+            b = (k & B_PUNCT) ? b : i + 1;
+        }
+        if (i < len && p[i] >= 0x80) { /* not ASCII after all */
+            i = split_general(m, w, start, &lower);
+            continue;
+        }
+        size_t end = i, a = start;
+        while (a < b && (ascii_class[p[a]] & B_PUNCT)) a++;
+        if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
+        if (seen & B_MARK) {
+            w->excl += count_byte(p + start, end - start, '!');
+            w->quest += count_byte(p + start, end - start, '?');
+        }
+        bool upper = (seen & (B_UPPER | B_LOWER)) == B_UPPER;
+        add_word(m, w, lower + (a - start), b - a, upper, (seen & B_MARK) != 0);
+        lower += end - start;
     }
+    if (w->first_but == SIZE_MAX) w->first_but = w->nwords;
 }
 
 /* ---- The valence rules ---- */
 
-static int word_id(const word_t *w)
+static inline int word_id(const word_t *w)
 {
-    return w->e ? w->e->word : SW__NONE;
+    return w->id;
 }
 
-static bool in_lexicon(const word_t *w)
+static inline bool in_lexicon(const word_t *w)
 {
-    return w->e && (w->e->flags & SENTIMENT__LEX);
+    return w->flags & W_LEX;
 }
 
-static bool negated(const word_t *w)
+static inline bool negated(const word_t *w)
 {
-    return (w->e && (w->e->flags & SENTIMENT__NEGATE)) || has_nt(w->lw, w->lwlen);
+    return w->flags & W_NEGATED;
 }
 
-/* The entry of the words' lowered forms joined by single spaces, when it has
- * all of flag. */
-static const sentiment__entry_t *joined(const sentiment_model_t *m, const word_t *ws,
-                                        const size_t *idx, size_t n, unsigned flag)
+/* The entry of the lowered forms of words ws[first..first + n) joined by
+ * single spaces, when it has all of flag. */
+static const sentiment__entry_t *joined_lookup(const sentiment_model_t *m, const word_t *ws,
+                                               size_t first, size_t n, unsigned flag)
 {
     char buf[64];
     size_t o = 0;
-    for (size_t k = 0; k < n; k++) /* cheap refusal: a word no idiom has */
-        if (!ws[idx[k]].e || !(ws[idx[k]].e->flags & SENTIMENT__IDIOM_PART)) return NULL;
-    for (size_t k = 0; k < n; k++) {
-        const word_t *w = &ws[idx[k]];
+    for (size_t k = first; k < first + n; k++) {
+        const word_t *w = &ws[k];
         if (o + w->lwlen + 1 > sizeof buf) return NULL; /* longer than any idiom */
-        if (k) buf[o++] = ' ';
+        if (k > first) buf[o++] = ' ';
         memcpy(buf + o, w->lw, w->lwlen);
         o += w->lwlen;
     }
@@ -360,13 +492,22 @@ static const sentiment__entry_t *joined(const sentiment_model_t *m, const word_t
     return e && (e->flags & flag) ? e : NULL;
 }
 
+/* joined_lookup() behind a cheap refusal: a word that no idiom has. */
+static inline const sentiment__entry_t *joined(const sentiment_model_t *m, const word_t *ws,
+                                               size_t first, size_t n, unsigned flag)
+{
+    for (size_t k = first; k < first + n; k++)
+        if (!(ws[k].flags & W_IDIOM_PART)) return NULL;
+    return joined_lookup(m, ws, first, n, flag);
+}
+
 static double scalar_inc_dec(const word_t *w, double valence, bool cap_diff)
 {
     double scalar = 0.0;
-    if (w->e && (w->e->flags & SENTIMENT__BOOST)) {
-        scalar = w->e->boost;
+    if (w->flags & W_BOOST) {
+        scalar = sentiment__boost(w->e);
         if (valence < 0) scalar = -scalar;
-        if (w->upper && cap_diff) {
+        if ((w->flags & W_UPPER) && cap_diff) {
             if (valence > 0)
                 scalar += C_INCR;
             else
@@ -405,36 +546,35 @@ static double negation_check(double valence, const word_t *ws, int start_i, size
     return valence;
 }
 
+/* _special_idioms_check() for word i >= 3: each n-gram the reference joins
+ * and looks up holds word i - 2, i - 1 or i, so without an idiom word there
+ * nothing can match. */
 static double special_idioms_check(const sentiment_model_t *m, double valence, const word_t *ws,
                                    size_t n, size_t i)
 {
-    const size_t onezero[] = {i - 1, i}, twoonezero[] = {i - 2, i - 1, i},
-                 twoone[] = {i - 2, i - 1};
-    const size_t threetwoone[] = {i - 3, i - 2, i - 1}, threetwo[] = {i - 3, i - 2};
-    const struct {
-        const size_t *idx;
-        size_t n;
-    } seqs[] = {{onezero, 2}, {twoonezero, 3}, {twoone, 2}, {threetwoone, 3}, {threetwo, 2}};
     const sentiment__entry_t *e;
+    if (!((ws[i - 2].flags | ws[i - 1].flags | ws[i].flags) & W_IDIOM_PART)) return valence;
 
+    /* onezero, twoonezero, twoone, threetwoone, threetwo: the first one wins */
+    static const struct {
+        uint8_t back, n;
+    } seqs[] = {{1, 2}, {2, 3}, {2, 2}, {3, 3}, {3, 2}};
     for (size_t k = 0; k < 5; k++) {
-        if ((e = joined(m, ws, seqs[k].idx, seqs[k].n, SENTIMENT__SPECIAL)) != NULL) {
+        if ((e = joined(m, ws, i - seqs[k].back, seqs[k].n, SENTIMENT__SPECIAL)) != NULL) {
             valence = e->special;
             break;
         }
     }
-    if (n - 1 > i) {
-        const size_t zeroone[] = {i, i + 1};
-        if ((e = joined(m, ws, zeroone, 2, SENTIMENT__SPECIAL)) != NULL) valence = e->special;
-    }
-    if (n - 1 > i + 1) {
-        const size_t zeroonetwo[] = {i, i + 1, i + 2};
-        if ((e = joined(m, ws, zeroonetwo, 3, SENTIMENT__SPECIAL)) != NULL) valence = e->special;
-    }
+    if (n - 1 > i && (e = joined(m, ws, i, 2, SENTIMENT__SPECIAL)) != NULL) valence = e->special;
+    if (n - 1 > i + 1 && (e = joined(m, ws, i, 3, SENTIMENT__SPECIAL)) != NULL)
+        valence = e->special;
     /* booster/dampener bi-grams such as "sort of" or "kind of" */
-    if ((e = joined(m, ws, threetwoone, 3, SENTIMENT__BOOST)) != NULL) valence = valence + e->boost;
-    if ((e = joined(m, ws, threetwo, 2, SENTIMENT__BOOST)) != NULL) valence = valence + e->boost;
-    if ((e = joined(m, ws, twoone, 2, SENTIMENT__BOOST)) != NULL) valence = valence + e->boost;
+    if ((e = joined(m, ws, i - 3, 3, SENTIMENT__BOOST)) != NULL)
+        valence = valence + sentiment__boost(e);
+    if ((e = joined(m, ws, i - 3, 2, SENTIMENT__BOOST)) != NULL)
+        valence = valence + sentiment__boost(e);
+    if ((e = joined(m, ws, i - 2, 2, SENTIMENT__BOOST)) != NULL)
+        valence = valence + sentiment__boost(e);
     return valence;
 }
 
@@ -463,7 +603,7 @@ static double word_valence(const sentiment_model_t *m, const word_t *ws, size_t 
          (word_id(&ws[i - 1]) == SW__OR || word_id(&ws[i - 1]) == SW__NOR)))
         valence = mul(lex, N_SCALAR);
 
-    if (item->upper && cap_diff) {
+    if ((item->flags & W_UPPER) && cap_diff) {
         if (valence > 0)
             valence += C_INCR;
         else
@@ -640,7 +780,7 @@ double sentiment_round(double x, int ndigits)
             /* y is within 1.2e-10 of the exact ax * 10^ndigits, so a fraction
              * clearly off one half decides the rounding; n / p then is the
              * double nearest the decimal, as Python's strtod gives. */
-            double f = floor(y), frac = y - f;
+            double f = (double)(int64_t)y, frac = y - f; /* floor(): 0 <= y < 1e6 */
             if (fabs(frac - 0.5) > 1e-6) {
                 double r = (frac > 0.5 ? f + 1 : f) / p;
                 return x < 0 ? -r : r;
@@ -729,6 +869,20 @@ static size_t align8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
+/* Whether p[0..len) is all ASCII, eight bytes at a time. Such a text is valid
+ * UTF-8 and has no emoji, so measure() and replace_emoji() are skipped. */
+static bool all_ascii(const unsigned char *p, size_t len)
+{
+    uint64_t acc = 0, x;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&x, p + i, 8);
+        acc |= x;
+    }
+    for (; i < len; i++) acc |= p[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
 int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, sentiment_t *out)
 {
     _Alignas(16) unsigned char stack[STACK_SCRATCH];
@@ -739,13 +893,18 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
 
     memset(out, 0, sizeof *out);
     if (!text && len) return PARLEY_EINVAL;
-    if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji)) return PARLEY_EINVAL;
+    if (len == 0 || all_ascii((const unsigned char *)text, len)) {
+        tlen = len;
+        has_emoji = false;
+    } else if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji)) {
+        return PARLEY_EINVAL;
+    }
     if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
 
     /* Scratch: [replaced text][lowered words][words][sentiments][but state] */
     size_t nmax = tlen / 2 + 1;
     size_t off_lower = has_emoji ? align8(tlen) : 0;
-    size_t off_words = off_lower + align8(2 * tlen);
+    size_t off_words = off_lower + align8(2 * tlen + 8); /* + 8: hash_padded() */
     size_t off_sent = off_words + nmax * sizeof(word_t);
     size_t off_but = off_sent + nmax * sizeof(double);
     unsigned char *mem = stack;
@@ -762,34 +921,29 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
         w.text = (char *)(uintptr_t)text; /* only read */
     }
     w.len = tlen;
-    w.excl = w.quest = 0;
-    if (tlen) {
-        const char *e = w.text + tlen;
-        for (const char *q = w.text; (q = memchr(q, '!', (size_t)(e - q))); q++) w.excl++;
-        for (const char *q = w.text; (q = memchr(q, '?', (size_t)(e - q))); q++) w.quest++;
-    }
     w.words = (word_t *)(void *)(mem + off_words);
     w.sent = (double *)(void *)(mem + off_sent);
     split_words(m, &w, (char *)mem + off_lower);
 
-    size_t n = w.nwords, nupper = 0;
-    for (size_t i = 0; i < n; i++) nupper += w.words[i].upper;
-    bool cap_diff = nupper > 0 && nupper < n;
-
+    size_t n = w.nwords;
+    if (w.nlex == 0) { /* every valence is zero: the rules and the "but" pass change nothing */
+        memset(w.sent, 0, n * sizeof *w.sent);
+        goto score;
+    }
+    bool cap_diff = w.nupper > 0 && w.nupper < n;
     for (size_t i = 0; i < n; i++) {
         const word_t *item = &w.words[i];
         double valence = 0.0;
-        if (item->e && (item->e->flags & SENTIMENT__BOOST))
+        if (!in_lexicon(item) || (item->flags & W_BOOST))
             valence = 0.0;
         else if (i < n - 1 && word_id(item) == SW__KIND && word_id(&w.words[i + 1]) == SW__OF)
             valence = 0.0;
-        else if (in_lexicon(item))
+        else
             valence = word_valence(m, w.words, n, i, cap_diff);
         w.sent[i] = valence;
     }
 
-    size_t bi = 0;
-    while (bi < n && word_id(&w.words[bi]) != SW__BUT) bi++;
+    size_t bi = w.first_but;
     if (bi < n) {
         size_t need = but_bytes(n);
         void *bmem = mem + off_but;
@@ -802,6 +956,7 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
         but_check(bi, n, w.sent, bmem);
         free(extra);
     }
+score:
     score_valence(w.sent, n, w.excl, w.quest, out);
     free(heap);
     return 0;

@@ -8,15 +8,13 @@
  */
 #include "text/sentiment.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
-
-#define B_INCR 0.293
-#define B_DECR -0.293
 
 typedef struct {
     uint32_t hash, idx; /* idx is entry index + 1; 0 marks an empty slot */
@@ -26,13 +24,8 @@ typedef struct {
     uint32_t cp, off, len; /* code point + 1; 0 marks an empty slot */
 } emoji_slot_t;
 
-typedef struct {
-    uint32_t off, len;
-} span_t;
-
 struct sentiment_model {
-    sentiment__entry_t *entries;
-    span_t *keys;
+    sentiment__entry_t *entries; /* each holds its key's place in pool */
     size_t nentries, cap;
     slot_t *slots;
     uint32_t mask;
@@ -91,11 +84,40 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static uint32_t hash_bytes(const char *s, size_t len)
+static inline uint64_t load64le(const unsigned char *s)
 {
-    uint32_t h = SENTIMENT__HASH_INIT;
-    for (size_t i = 0; i < len; i++) h = sentiment__hash_step(h, (unsigned char)s[i]);
-    return h;
+    return (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+           (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
+           (uint64_t)s[7] << 56;
+}
+
+/* Whether entry e's key is key[0..len): an inline loop, as keys are short
+ * and a call to memcmp() would cost more than the comparison. */
+static inline bool key_is(const sentiment_model_t *m, const sentiment__entry_t *e, const char *key,
+                          size_t len)
+{
+    if (e->key_len != len) return false;
+    const char *k = m->pool + e->key_off;
+    for (size_t i = 0; i < len; i++)
+        if (k[i] != key[i]) return false;
+    return true;
+}
+
+/* key_is() when key may be read 8 bytes past len. */
+static inline bool key_is_padded(const sentiment_model_t *m, const sentiment__entry_t *e,
+                                 const char *key, size_t len)
+{
+    const unsigned char *q = (const unsigned char *)key;
+    if (e->key_len != len) return false;
+    if (len <= 8) {
+        uint64_t mask = len ? ~0ull >> (64 - 8 * len) : 0;
+        return (load64le(q) & mask) == load64le(e->key8);
+    }
+    if (load64le(q) != load64le(e->key8)) return false;
+    const char *k = m->pool + e->key_off;
+    for (size_t i = 8; i < len; i++)
+        if (k[i] != key[i]) return false;
+    return true;
 }
 
 int sentiment__is_space(uint32_t cp)
@@ -117,7 +139,7 @@ int sentiment__is_space(uint32_t cp)
 
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key, size_t len)
 {
-    return sentiment__lookup_hashed(m, key, len, hash_bytes(key, len));
+    return sentiment__lookup_hashed(m, key, len, sentiment__hash(key, len));
 }
 
 const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, const char *key,
@@ -127,9 +149,20 @@ const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, c
         const slot_t *s = &m->slots[i];
         if (s->idx == 0) return NULL;
         if (s->hash != h) continue;
-        const span_t *k = &m->keys[s->idx - 1];
-        if (k->len == len && memcmp(m->pool + k->off, key, len) == 0)
-            return &m->entries[s->idx - 1];
+        const sentiment__entry_t *e = &m->entries[s->idx - 1];
+        if (key_is(m, e, key, len)) return e;
+    }
+}
+
+const sentiment__entry_t *sentiment__lookup_padded(const sentiment_model_t *m, const char *key,
+                                                   size_t len, uint32_t h)
+{
+    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        const slot_t *s = &m->slots[i];
+        if (s->idx == 0) return NULL;
+        if (s->hash != h) continue;
+        const sentiment__entry_t *e = &m->entries[s->idx - 1];
+        if (key_is_padded(m, e, key, len)) return e;
     }
 }
 
@@ -167,20 +200,21 @@ static uint32_t pool_add(sentiment_model_t *m, const char *s, size_t len)
 /* The entry for key, created empty when absent. */
 static sentiment__entry_t *entry_get(sentiment_model_t *m, const char *key, size_t len)
 {
-    uint32_t h = hash_bytes(key, len);
+    uint32_t h = sentiment__hash(key, len);
     uint32_t i = h & m->mask;
+    assert(len <= UINT16_MAX);
     for (;; i = (i + 1) & m->mask) {
         slot_t *s = &m->slots[i];
         if (s->idx == 0) break;
-        const span_t *k = &m->keys[s->idx - 1];
-        if (s->hash == h && k->len == len && memcmp(m->pool + k->off, key, len) == 0)
+        if (s->hash == h && key_is(m, &m->entries[s->idx - 1], key, len))
             return &m->entries[s->idx - 1];
     }
     if (m->nentries == m->cap) abort(); /* sized up front; a bug if hit */
     size_t e = m->nentries++;
-    m->keys[e].off = pool_add(m, key, len);
-    m->keys[e].len = (uint32_t)len;
     memset(&m->entries[e], 0, sizeof m->entries[e]);
+    m->entries[e].key_off = pool_add(m, key, len);
+    m->entries[e].key_len = (uint16_t)len;
+    memcpy(m->entries[e].key8, key, len < 8 ? len : 8);
     m->slots[i].hash = h;
     m->slots[i].idx = (uint32_t)e + 1;
     return &m->entries[e];
@@ -290,7 +324,7 @@ static bool add_lexicon_line(sentiment_model_t *m, const char *f0, size_t l0, co
                              size_t l1)
 {
     double v;
-    if (!parse_valence(f1, l1, &v)) return false;
+    if (l0 > UINT16_MAX || !parse_valence(f1, l1, &v)) return false;
     sentiment__entry_t *e = entry_get(m, f0, l0);
     e->flags |= SENTIMENT__LEX;
     e->valence = v;
@@ -338,7 +372,7 @@ static void add_fixed_words(sentiment_model_t *m)
         const char *w = incr ? booster_incr[i] : booster_decr[i - COUNT(booster_incr)];
         sentiment__entry_t *e = entry_get(m, w, strlen(w));
         e->flags |= SENTIMENT__BOOST;
-        e->boost = incr ? B_INCR : B_DECR;
+        if (!incr) e->flags |= SENTIMENT__DAMPEN;
     }
     for (size_t i = 0; i < COUNT(special_cases); i++) {
         sentiment__entry_t *e = entry_get(m, special_cases[i].key, strlen(special_cases[i].key));
@@ -392,12 +426,11 @@ sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, 
     m->emoji_mask = nemoji - 1;
     m->emoji_min = UINT32_MAX;
     m->pool_cap = lexicon_len + emoji_len + fixed_words_bytes();
-    m->entries = malloc(m->cap * sizeof *m->entries);
-    m->keys = malloc(m->cap * sizeof *m->keys);
+    m->entries = aligned_alloc(_Alignof(sentiment__entry_t), m->cap * sizeof *m->entries);
     m->slots = calloc(nslots, sizeof *m->slots);
     m->emoji = calloc(nemoji, sizeof *m->emoji);
     m->pool = malloc(m->pool_cap ? m->pool_cap : 1);
-    if (!m->entries || !m->keys || !m->slots || !m->emoji || !m->pool) goto fail;
+    if (!m->entries || !m->slots || !m->emoji || !m->pool) goto fail;
 
     /* Fixed words first so the lexicon's own entries land in the same slots. */
     add_fixed_words(m);
@@ -413,7 +446,6 @@ void sentiment_model_free(sentiment_model_t *m)
 {
     if (!m) return;
     free(m->entries);
-    free(m->keys);
     free(m->slots);
     free(m->emoji);
     free(m->pool);
