@@ -38,8 +38,9 @@ enum {
     W_LEX = SENTIMENT__LEX,
     W_BOOST = SENTIMENT__BOOST,
     W_IDIOM_PART = SENTIMENT__IDIOM_PART,
-    W_UPPER = 32,  /* Python's str.isupper() of the token */
-    W_NEGATED = 64 /* in the NEGATE list, or holds "n't": the reference's negated() */
+    W_UPPER = 32,    /* Python's str.isupper() of the token */
+    W_NEGATED = 64,  /* in the NEGATE list, or holds "n't": the reference's negated() */
+    W_MAYBE_NT = 128 /* while splitting: holds an apostrophe, so perhaps "n't" */
 };
 
 /* One white-space separated token of the reference, after its stripping. */
@@ -47,6 +48,7 @@ typedef struct {
     const sentiment__entry_t *e; /* entry of the lowered token, or NULL */
     const char *lw;              /* the lowered token (Python's str.lower()) */
     uint32_t lwlen;
+    uint32_t hash; /* sentiment__hash() of lw */
     uint8_t flags; /* W_* */
     uint8_t id;    /* sentiment__word_t */
 } word_t;
@@ -336,6 +338,11 @@ static inline uint64_t load64le(const unsigned char *s)
            (uint64_t)s[7] << 56;
 }
 
+static inline void store64le(char *d, uint64_t x)
+{
+    for (int k = 0; k < 8; k++) d[k] = (char)(x >> (8 * k));
+}
+
 /* sentiment__hash() of key[0..len) when at least 8 bytes past the key may be
  * read (the scorer's own scratch): the tail is a masked load, not a loop. */
 static inline uint32_t hash_padded(const char *key, size_t len)
@@ -351,29 +358,104 @@ static inline uint32_t hash_padded(const char *key, size_t len)
     return (uint32_t)(h >> 32);
 }
 
-/* Finishes word wd, whose lowered form is lw[0..lwlen) (readable 8 bytes
- * past its end): looks it up once and gathers what the rules ask of it. */
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Bit 7 of each byte of x (ASCII bytes only) that lies in [lo, hi]. */
+static inline uint64_t bytes_in(uint64_t x, unsigned lo, unsigned hi)
+{
+    return ((x + ONES * (0x80 - lo)) & ~(x + ONES * (0x7f - hi))) & HIGHS;
+}
+
+/* Bit 7 of the first byte of x equal to c is set, and no bit before it. */
+static inline uint64_t bytes_eq(uint64_t x, unsigned c)
+{
+    uint64_t v = x ^ (ONES * c);
+    return (v - ONES) & ~v & HIGHS;
+}
+
+/* Scans the ASCII token at p[*i] eight bytes at a time, writing its bytes
+ * lowered to lower (up to 8 bytes past the token: the scratch has room).
+ * Stops at white space, a non-ASCII byte or len, with *i there; returns the
+ * B_UPPER, B_LOWER and B_MARK classes seen. */
+static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi, char *lower)
+{
+    size_t i = *pi, start = i;
+    uint64_t up = 0, lo = 0, mark = 0;
+    for (;;) {
+        size_t limit = len - i;
+        uint64_t x;
+        if (limit >= 8) {
+            x = load64le(p + i);
+        } else {
+            unsigned char tail[8] = {0};
+            memcpy(tail, p + i, limit);
+            x = load64le(tail);
+        }
+        /* bytes that may end the token: >= 0x80, or <= 0x20 (space or a control) */
+        uint64_t stop = (x & HIGHS) | ((x - ONES * 0x21) & ~x & HIGHS);
+        size_t k = stop ? (size_t)__builtin_ctzll(stop) / 8 : 8;
+        if (k > limit) k = limit;
+        uint64_t valid = k == 8 ? ~0ull : (1ull << (8 * k)) - 1;
+        uint64_t u = bytes_in(x, 'A', 'Z') & valid;
+        up |= u;
+        lo |= bytes_in(x, 'a', 'z') & valid;
+        mark |= (bytes_eq(x, '!') | bytes_eq(x, '?') | bytes_eq(x, '\'')) & valid;
+        uint64_t lowered = x | (u >> 2); /* 0x80 >> 2 == 0x20 */
+        store64le(lower + (i - start), lowered);
+        i += k;
+        if (k == 8) continue;
+        if (i >= len || p[i] >= 0x80 || (ascii_class[p[i]] & B_SPACE)) break;
+        lower[i - start] = (char)p[i]; /* a control character that is no space */
+        i++;
+    }
+    *pi = i;
+    return (up ? B_UPPER : 0) | (lo ? B_LOWER : 0) | (mark ? B_MARK : 0);
+}
+
+/* Appends the word whose lowered form is lw[0..lwlen) (readable 8 bytes past
+ * its end) and starts fetching its slot of the table: resolve_words() looks
+ * it up once every word is split, so that the cache misses of all the words
+ * overlap instead of queueing behind each other. */
 static void add_word(const sentiment_model_t *m, work_t *w, const char *lw, size_t lwlen,
                      bool upper, bool maybe_nt)
 {
-    size_t i = w->nwords++;
-    word_t *wd = &w->words[i];
-    const sentiment__entry_t *e = sentiment__lookup_padded(m, lw, lwlen, hash_padded(lw, lwlen));
-    unsigned flags = upper ? W_UPPER : 0;
-    wd->e = e;
+    word_t *wd = &w->words[w->nwords++];
     wd->lw = lw;
     wd->lwlen = (uint32_t)lwlen;
-    wd->id = SW__NONE;
-    if (e) {
-        flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
-        if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATED;
-        wd->id = e->word;
-        if (e->word == SW__BUT && w->first_but == SIZE_MAX) w->first_but = i;
-    }
-    if (maybe_nt && has_nt(lw, lwlen)) flags |= W_NEGATED;
-    wd->flags = (uint8_t)flags;
+    wd->hash = hash_padded(lw, lwlen);
+    wd->flags = (uint8_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
     w->nupper += upper;
-    w->nlex += (flags & W_LEX) != 0;
+    sentiment__prefetch(m, wd->hash);
+}
+
+/* Looks every word up and gathers what the rules ask of it: first the slots
+ * (fetched by add_word()) give candidate entries, whose lines are fetched in
+ * turn; then the keys are compared. */
+static void resolve_words(const sentiment_model_t *m, work_t *w)
+{
+    word_t *ws = w->words;
+    size_t n = w->nwords, nlex = 0, first_but = n;
+    for (size_t i = 0; i < n; i++) ws[i].e = sentiment__candidate(m, ws[i].hash);
+    for (size_t i = 0; i < n; i++) {
+        word_t *wd = &ws[i];
+        const sentiment__entry_t *e = wd->e;
+        unsigned flags = wd->flags & W_UPPER;
+        if (e && !sentiment__key_is_padded(m, e, wd->lw, wd->lwlen))
+            e = wd->e = sentiment__lookup_padded(m, wd->lw, wd->lwlen, wd->hash);
+        wd->id = SW__NONE;
+        if (e) {
+            flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
+            if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATED;
+            wd->id = e->word;
+            if (e->word == SW__BUT && first_but == n) first_but = i;
+        }
+        if ((wd->flags & W_MAYBE_NT) && has_nt(wd->lw, wd->lwlen)) flags |= W_NEGATED;
+        wd->flags = (uint8_t)flags;
+        nlex += (flags & W_LEX) != 0;
+    }
+    w->nlex = nlex;
+    w->first_but = first_but;
 }
 
 /* The token starting at p[start] that holds non-ASCII code points: scanned,
@@ -415,9 +497,8 @@ static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
 {
     const unsigned char *p = (const unsigned char *)w->text;
     size_t len = w->len, i = 0, n;
-    w->nwords = w->nupper = w->nlex = 0;
+    w->nwords = w->nupper = 0;
     w->excl = w->quest = 0;
-    w->first_but = SIZE_MAX;
     while (i < len) {
         unsigned c = p[i];
         if (c < 0x80) {
@@ -430,21 +511,15 @@ static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
             continue;
         }
         /* an ASCII token: lowered whole into lower, punctuation included */
-        size_t start = i, b = start;
-        unsigned seen = 0;
-        for (; i < len && (c = p[i]) < 0x80; i++) {
-            unsigned k = ascii_class[c];
-            if (k & B_SPACE) break;
-            seen |= k;
-            lower[i - start] = (char)(c | ((k & B_UPPER) << 3)); /* B_UPPER << 3 == 0x20 */
-            b = (k & B_PUNCT) ? b : i + 1;
-        }
+        size_t start = i;
+        unsigned seen = scan_ascii_token(p, len, &i, lower);
         if (i < len && p[i] >= 0x80) { /* not ASCII after all */
             i = split_general(m, w, start, &lower);
             continue;
         }
-        size_t end = i, a = start;
+        size_t end = i, a = start, b = end;
         while (a < b && (ascii_class[p[a]] & B_PUNCT)) a++;
+        while (b > a && (ascii_class[p[b - 1]] & B_PUNCT)) b--;
         if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
         if (seen & B_MARK) {
             w->excl += count_byte(p + start, end - start, '!');
@@ -454,7 +529,7 @@ static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
         add_word(m, w, lower + (a - start), b - a, upper, (seen & B_MARK) != 0);
         lower += end - start;
     }
-    if (w->first_but == SIZE_MAX) w->first_but = w->nwords;
+    resolve_words(m, w);
 }
 
 /* ---- The valence rules ---- */

@@ -10,6 +10,7 @@
 #ifndef PARLEY_TEXT_SENTIMENT_H
 #define PARLEY_TEXT_SENTIMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -130,6 +131,19 @@ const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, c
                                                    size_t len, uint32_t hash);
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key,
                                             size_t len);
+
+/* Starts loading the table slot where a key of this hash would be. */
+void sentiment__prefetch(const sentiment_model_t *m, uint32_t hash);
+
+/* The entry of the first slot holding this hash (its line is then fetched),
+ * or NULL when no key has it: the key is then absent. A candidate still has to
+ * pass sentiment__key_is_padded(); when it fails, sentiment__lookup_padded()
+ * settles it. */
+const sentiment__entry_t *sentiment__candidate(const sentiment_model_t *m, uint32_t hash);
+
+/* Whether e's key is key[0..len), key readable 8 bytes past len. */
+bool sentiment__key_is_padded(const sentiment_model_t *m, const sentiment__entry_t *e,
+                              const char *key, size_t len);
 
 /* sentiment__lookup_hashed() for a key after which 8 more bytes may be read:
  * the scorer's own scratch. Compares eight bytes at a time. */

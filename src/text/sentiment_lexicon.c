@@ -103,9 +103,8 @@ static inline bool key_is(const sentiment_model_t *m, const sentiment__entry_t *
     return true;
 }
 
-/* key_is() when key may be read 8 bytes past len. */
-static inline bool key_is_padded(const sentiment_model_t *m, const sentiment__entry_t *e,
-                                 const char *key, size_t len)
+bool sentiment__key_is_padded(const sentiment_model_t *m, const sentiment__entry_t *e,
+                              const char *key, size_t len)
 {
     const unsigned char *q = (const unsigned char *)key;
     if (e->key_len != len) return false;
@@ -154,6 +153,24 @@ const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, c
     }
 }
 
+void sentiment__prefetch(const sentiment_model_t *m, uint32_t h)
+{
+    __builtin_prefetch(&m->slots[h & m->mask]);
+}
+
+const sentiment__entry_t *sentiment__candidate(const sentiment_model_t *m, uint32_t h)
+{
+    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        const slot_t *s = &m->slots[i];
+        if (s->idx == 0) return NULL;
+        if (s->hash == h) {
+            const sentiment__entry_t *e = &m->entries[s->idx - 1];
+            __builtin_prefetch(e);
+            return e;
+        }
+    }
+}
+
 const sentiment__entry_t *sentiment__lookup_padded(const sentiment_model_t *m, const char *key,
                                                    size_t len, uint32_t h)
 {
@@ -162,7 +179,7 @@ const sentiment__entry_t *sentiment__lookup_padded(const sentiment_model_t *m, c
         if (s->idx == 0) return NULL;
         if (s->hash != h) continue;
         const sentiment__entry_t *e = &m->entries[s->idx - 1];
-        if (key_is_padded(m, e, key, len)) return e;
+        if (sentiment__key_is_padded(m, e, key, len)) return e;
     }
 }
 
