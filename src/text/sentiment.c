@@ -38,9 +38,8 @@ enum {
     W_LEX = SENTIMENT__LEX,
     W_BOOST = SENTIMENT__BOOST,
     W_IDIOM_PART = SENTIMENT__IDIOM_PART,
-    W_UPPER = 32,    /* Python's str.isupper() of the token */
-    W_NEGATED = 64,  /* in the NEGATE list, or holds "n't": the reference's negated() */
-    W_MAYBE_NT = 128 /* while splitting: holds an apostrophe, so perhaps "n't" */
+    W_UPPER = 32, /* Python's str.isupper() of the token */
+    W_NEGATE = 64 /* in the reference's NEGATE list */
 };
 
 /* One white-space separated token of the reference, after its stripping. */
@@ -163,6 +162,7 @@ typedef struct {
     word_t *words;
     size_t nwords, nupper, nlex; /* words, of them upper case, of them in the lexicon */
     size_t first_but;            /* index of the first "but", or nwords */
+    sentiment__view_t view;      /* the model's word table */
     double *sent;
 } work_t;
 
@@ -229,27 +229,24 @@ enum {
     B_SPACE = 1, /* Python's str.isspace() */
     B_PUNCT = 2, /* string.punctuation */
     B_UPPER = 4,
-    B_LOWER = 8,
-    B_MARK = 16 /* '!', '?' or '\'': counted, or a sign of "n't" */
+    B_LOWER = 8
 };
 
 #define SP B_SPACE
 #define PU B_PUNCT
-#define PM (B_PUNCT | B_MARK)
 #define UP B_UPPER
 #define LO B_LOWER
 static const uint8_t ascii_class[128] = {
     0,  0,  0,  0,  0,  0,  0,  0,  0,  SP, SP, SP, SP, SP, 0,  0,  /* 0x00 */
     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  SP, SP, SP, SP, /* 0x10 */
-    SP, PM, PU, PU, PU, PU, PU, PM, PU, PU, PU, PU, PU, PU, PU, PU, /* 0x20 */
-    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  PU, PU, PU, PU, PU, PM, /* 0x30 */
+    SP, PU, PU, PU, PU, PU, PU, PU, PU, PU, PU, PU, PU, PU, PU, PU, /* 0x20 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  PU, PU, PU, PU, PU, PU, /* 0x30 */
     PU, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, /* 0x40 */
     UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, UP, PU, PU, PU, PU, PU, /* 0x50 */
     PU, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, /* 0x60 */
     LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, LO, PU, PU, PU, PU, 0}; /* 0x70 */
 #undef SP
 #undef PU
-#undef PM
 #undef UP
 #undef LO
 
@@ -314,10 +311,12 @@ static bool has_nt(const char *s, size_t len)
     return false;
 }
 
-static unsigned count_byte(const unsigned char *p, size_t len, unsigned char c)
+/* str.count() of one ASCII character: memchr() skips ahead. */
+static unsigned count_char(const char *p, size_t len, char c)
 {
     unsigned n = 0;
-    for (size_t i = 0; i < len; i++) n += p[i] == c;
+    if (len == 0) return 0; /* p may be NULL */
+    for (const char *e = p + len; (p = memchr(p, c, (size_t)(e - p))) != NULL; p++) n++;
     return n;
 }
 
@@ -330,17 +329,13 @@ static bool is_space_high(const unsigned char *p, size_t len, size_t i, size_t *
     return sentiment__is_space(cp);
 }
 
-/* Little-endian load of eight bytes (one move on x86-64). */
-static inline uint64_t load64le(const unsigned char *s)
-{
-    return (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
-           (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
-           (uint64_t)s[7] << 56;
-}
-
 static inline void store64le(char *d, uint64_t x)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(d, &x, 8); /* one move; GCC does not merge the loop below */
+#else
     for (int k = 0; k < 8; k++) d[k] = (char)(x >> (8 * k));
+#endif
 }
 
 /* sentiment__hash() of key[0..len) when at least 8 bytes past the key may be
@@ -350,10 +345,10 @@ static inline uint32_t hash_padded(const char *key, size_t len)
     const unsigned char *s = (const unsigned char *)key;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len;
     for (; len >= 8; s += 8, len -= 8) {
-        h = (h ^ load64le(s)) * 0xff51afd7ed558ccdull;
+        h = (h ^ sentiment__load64le(s)) * 0xff51afd7ed558ccdull;
         h ^= h >> 29;
     }
-    uint64_t w = len ? load64le(s) & (~0ull >> (64 - 8 * len)) : 0;
+    uint64_t w = len ? sentiment__load64le(s) & (~0ull >> (64 - 8 * len)) : 0;
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(h >> 32);
 }
@@ -367,42 +362,33 @@ static inline uint64_t bytes_in(uint64_t x, unsigned lo, unsigned hi)
     return ((x + ONES * (0x80 - lo)) & ~(x + ONES * (0x7f - hi))) & HIGHS;
 }
 
-/* Bit 7 of the first byte of x equal to c is set, and no bit before it. */
-static inline uint64_t bytes_eq(uint64_t x, unsigned c)
-{
-    uint64_t v = x ^ (ONES * c);
-    return (v - ONES) & ~v & HIGHS;
-}
-
 /* Scans the ASCII token at p[*i] eight bytes at a time, writing its bytes
  * lowered to lower (up to 8 bytes past the token: the scratch has room).
  * Stops at white space, a non-ASCII byte or len, with *i there; returns the
- * B_UPPER, B_LOWER and B_MARK classes seen. */
+ * B_UPPER and B_LOWER classes seen. */
 static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi, char *lower)
 {
     size_t i = *pi, start = i;
-    uint64_t up = 0, lo = 0, mark = 0;
+    uint64_t up = 0, lo = 0;
     for (;;) {
         size_t limit = len - i;
         uint64_t x;
         if (limit >= 8) {
-            x = load64le(p + i);
+            x = sentiment__load64le(p + i);
         } else {
             unsigned char tail[8] = {0};
             memcpy(tail, p + i, limit);
-            x = load64le(tail);
+            x = sentiment__load64le(tail);
         }
         /* bytes that may end the token: >= 0x80, or <= 0x20 (space or a control) */
         uint64_t stop = (x & HIGHS) | ((x - ONES * 0x21) & ~x & HIGHS);
         size_t k = stop ? (size_t)__builtin_ctzll(stop) / 8 : 8;
         if (k > limit) k = limit;
-        uint64_t valid = k == 8 ? ~0ull : (1ull << (8 * k)) - 1;
+        uint64_t valid = ((1ull << (4 * k)) << (4 * k)) - 1; /* k low bytes, k <= 8 */
         uint64_t u = bytes_in(x, 'A', 'Z') & valid;
         up |= u;
         lo |= bytes_in(x, 'a', 'z') & valid;
-        mark |= (bytes_eq(x, '!') | bytes_eq(x, '?') | bytes_eq(x, '\'')) & valid;
-        uint64_t lowered = x | (u >> 2); /* 0x80 >> 2 == 0x20 */
-        store64le(lower + (i - start), lowered);
+        store64le(lower + (i - start), x | (u >> 2)); /* lowered: 0x80 >> 2 == 0x20 */
         i += k;
         if (k == 8) continue;
         if (i >= len || p[i] >= 0x80 || (ascii_class[p[i]] & B_SPACE)) break;
@@ -410,47 +396,78 @@ static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi,
         i++;
     }
     *pi = i;
-    return (up ? B_UPPER : 0) | (lo ? B_LOWER : 0) | (mark ? B_MARK : 0);
+    return (up ? B_UPPER : 0) | (lo ? B_LOWER : 0);
+}
+
+static inline void prefetch_slot(const sentiment__view_t *v, uint32_t h)
+{
+    __builtin_prefetch(&v->table[h & v->mask]);
+}
+
+/* Whether e's key is key[0..len), key readable 8 bytes past len. */
+static inline bool key_is_padded(const sentiment__view_t *v, const sentiment__entry_t *e,
+                                 const char *key, size_t len)
+{
+    const unsigned char *q = (const unsigned char *)key;
+    if (e->key_len != len) return false;
+    if (len <= 8) {
+        uint64_t mask = ((1ull << (4 * len)) << (4 * len)) - 1;
+        return (sentiment__load64le(q) & mask) == sentiment__load64le(e->key8);
+    }
+    if (sentiment__load64le(q) != sentiment__load64le(e->key8)) return false;
+    const unsigned char *k = (const unsigned char *)v->pool + e->key_off;
+    for (size_t i = 8; i < len; i += 8) { /* the pool too has 8 bytes of slack */
+        uint64_t d = sentiment__load64le(q + i) ^ sentiment__load64le(k + i);
+        size_t r = len - i < 8 ? len - i : 8;
+        if (d & (((1ull << (4 * r)) << (4 * r)) - 1)) return false;
+    }
+    return true;
+}
+
+/* sentiment__lookup_hashed() for a key readable 8 bytes past len. */
+static inline const sentiment__entry_t *lookup_padded(const sentiment__view_t *v, const char *key,
+                                                      size_t len, uint32_t h)
+{
+    for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
+        const sentiment__entry_t *e = &v->table[i];
+        if (!e->used) return NULL;
+        if (e->hash == h && key_is_padded(v, e, key, len)) return e;
+    }
 }
 
 /* Appends the word whose lowered form is lw[0..lwlen) (readable 8 bytes past
  * its end) and starts fetching its slot of the table: resolve_words() looks
  * it up once every word is split, so that the cache misses of all the words
  * overlap instead of queueing behind each other. */
-static void add_word(const sentiment_model_t *m, work_t *w, const char *lw, size_t lwlen,
-                     bool upper, bool maybe_nt)
+static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper)
 {
     word_t *wd = &w->words[w->nwords++];
     wd->lw = lw;
     wd->lwlen = (uint32_t)lwlen;
     wd->hash = hash_padded(lw, lwlen);
-    wd->flags = (uint8_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
+    wd->flags = upper ? W_UPPER : 0;
     w->nupper += upper;
-    sentiment__prefetch(m, wd->hash);
+    prefetch_slot(&w->view, wd->hash);
 }
 
-/* Looks every word up and gathers what the rules ask of it: first the slots
- * (fetched by add_word()) give candidate entries, whose lines are fetched in
- * turn; then the keys are compared. */
-static void resolve_words(const sentiment_model_t *m, work_t *w)
+/* Looks every word up (its slot was prefetched by add_word()) and gathers
+ * what the rules ask of it. */
+static void resolve_words(work_t *w)
 {
     word_t *ws = w->words;
     size_t n = w->nwords, nlex = 0, first_but = n;
-    for (size_t i = 0; i < n; i++) ws[i].e = sentiment__candidate(m, ws[i].hash);
     for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
-        const sentiment__entry_t *e = wd->e;
-        unsigned flags = wd->flags & W_UPPER;
-        if (e && !sentiment__key_is_padded(m, e, wd->lw, wd->lwlen))
-            e = wd->e = sentiment__lookup_padded(m, wd->lw, wd->lwlen, wd->hash);
+        const sentiment__entry_t *e = lookup_padded(&w->view, wd->lw, wd->lwlen, wd->hash);
+        unsigned flags = wd->flags;
+        wd->e = e;
         wd->id = SW__NONE;
         if (e) {
             flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
-            if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATED;
+            if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATE;
             wd->id = e->word;
             if (e->word == SW__BUT && first_but == n) first_but = i;
         }
-        if ((wd->flags & W_MAYBE_NT) && has_nt(wd->lw, wd->lwlen)) flags |= W_NEGATED;
         wd->flags = (uint8_t)flags;
         nlex += (flags & W_LEX) != 0;
     }
@@ -460,7 +477,7 @@ static void resolve_words(const sentiment_model_t *m, work_t *w)
 
 /* The token starting at p[start] that holds non-ASCII code points: scanned,
  * stripped and lowered code point by code point. Returns its end. */
-static size_t split_general(const sentiment_model_t *m, work_t *w, size_t start, char **lower)
+static size_t split_general(work_t *w, size_t start, char **lower)
 {
     const unsigned char *p = (const unsigned char *)w->text;
     size_t len = w->len, i = start, n;
@@ -468,8 +485,6 @@ static size_t split_general(const sentiment_model_t *m, work_t *w, size_t start,
         unsigned c = p[i];
         if (c < 0x80) {
             if (ascii_class[c] & B_SPACE) break;
-            w->excl += c == '!';
-            w->quest += c == '?';
             i++;
         } else {
             if (is_space_high(p, len, i, &n)) break;
@@ -483,7 +498,7 @@ static size_t split_general(const sentiment_model_t *m, work_t *w, size_t start,
     if (chars <= 2) a = start, b = end;
     bool upper;
     size_t lwlen = lower_token(w->text + a, b - a, *lower, &upper);
-    add_word(m, w, *lower, lwlen, upper, true);
+    add_word(w, *lower, lwlen, upper);
     *lower += lwlen;
     return end;
 }
@@ -498,7 +513,9 @@ static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
     const unsigned char *p = (const unsigned char *)w->text;
     size_t len = w->len, i = 0, n;
     w->nwords = w->nupper = 0;
-    w->excl = w->quest = 0;
+    w->view = sentiment__view(m);
+    w->excl = count_char(w->text, len, '!');
+    w->quest = count_char(w->text, len, '?');
     while (i < len) {
         unsigned c = p[i];
         if (c < 0x80) {
@@ -514,22 +531,18 @@ static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
         size_t start = i;
         unsigned seen = scan_ascii_token(p, len, &i, lower);
         if (i < len && p[i] >= 0x80) { /* not ASCII after all */
-            i = split_general(m, w, start, &lower);
+            i = split_general(w, start, &lower);
             continue;
         }
         size_t end = i, a = start, b = end;
         while (a < b && (ascii_class[p[a]] & B_PUNCT)) a++;
         while (b > a && (ascii_class[p[b - 1]] & B_PUNCT)) b--;
         if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
-        if (seen & B_MARK) {
-            w->excl += count_byte(p + start, end - start, '!');
-            w->quest += count_byte(p + start, end - start, '?');
-        }
         bool upper = (seen & (B_UPPER | B_LOWER)) == B_UPPER;
-        add_word(m, w, lower + (a - start), b - a, upper, (seen & B_MARK) != 0);
+        add_word(w, lower + (a - start), b - a, upper);
         lower += end - start;
     }
-    resolve_words(m, w);
+    resolve_words(w);
 }
 
 /* ---- The valence rules ---- */
@@ -544,9 +557,9 @@ static inline bool in_lexicon(const word_t *w)
     return w->flags & W_LEX;
 }
 
-static inline bool negated(const word_t *w)
+static bool negated(const word_t *w)
 {
-    return w->flags & W_NEGATED;
+    return (w->flags & W_NEGATE) || has_nt(w->lw, w->lwlen);
 }
 
 /* The entry of the lowered forms of words ws[first..first + n) joined by
@@ -636,13 +649,14 @@ static double special_idioms_check(const sentiment_model_t *m, double valence, c
     } seqs[] = {{1, 2}, {2, 3}, {2, 2}, {3, 3}, {3, 2}};
     for (size_t k = 0; k < 5; k++) {
         if ((e = joined(m, ws, i - seqs[k].back, seqs[k].n, SENTIMENT__SPECIAL)) != NULL) {
-            valence = e->special;
+            valence = sentiment__special(e);
             break;
         }
     }
-    if (n - 1 > i && (e = joined(m, ws, i, 2, SENTIMENT__SPECIAL)) != NULL) valence = e->special;
+    if (n - 1 > i && (e = joined(m, ws, i, 2, SENTIMENT__SPECIAL)) != NULL)
+        valence = sentiment__special(e);
     if (n - 1 > i + 1 && (e = joined(m, ws, i, 3, SENTIMENT__SPECIAL)) != NULL)
-        valence = e->special;
+        valence = sentiment__special(e);
     /* booster/dampener bi-grams such as "sort of" or "kind of" */
     if ((e = joined(m, ws, i - 3, 3, SENTIMENT__BOOST)) != NULL)
         valence = valence + sentiment__boost(e);

@@ -60,7 +60,7 @@ size_t sentiment_repr(double x, char *buf, size_t cap);
 enum {
     SENTIMENT__LEX = 1,         /* in the VADER lexicon: valence */
     SENTIMENT__BOOST = 2,       /* in the booster/dampener table: sentiment__boost() */
-    SENTIMENT__SPECIAL = 4,     /* a special-case idiom: special */
+    SENTIMENT__SPECIAL = 4,     /* a special-case idiom: sentiment__special() */
     SENTIMENT__NEGATE = 8,      /* in the reference's NEGATE list */
     SENTIMENT__IDIOM_PART = 16, /* a word of a multi-word special case or booster */
     SENTIMENT__DAMPEN = 32      /* with SENTIMENT__BOOST: a dampener (B_DECR, not B_INCR) */
@@ -88,22 +88,28 @@ typedef enum {
     SW__DOUBT
 } sentiment__word_t;
 
-/* One key of the model, 32 bytes so that a hit costs one cache line (and the
- * pool only for a key longer than eight bytes). */
+/* One key of the model and a slot of its open-addressing table at once: 32
+ * bytes, so that looking a word up touches one cache line (and the pool only
+ * for a key longer than eight bytes), which the scorer prefetches. */
 typedef struct {
     _Alignas(32) double valence;
-    double special;
-    unsigned char key8[8]; /* the key's first eight bytes, zero-filled */
+    uint32_t hash;         /* sentiment__hash() of the key */
     uint32_t key_off;      /* the whole key is key_len bytes at key_off in the pool */
+    unsigned char key8[8]; /* the key's first eight bytes, zero-filled */
     uint16_t key_len;
     uint8_t flags;
-    uint8_t word; /* sentiment__word_t */
+    uint8_t word;    /* sentiment__word_t */
+    uint8_t used;    /* 0 marks an empty slot */
+    uint8_t special; /* with SENTIMENT__SPECIAL: index of its value */
 } sentiment__entry_t;
 
 static inline double sentiment__boost(const sentiment__entry_t *e)
 {
     return (e->flags & SENTIMENT__DAMPEN) ? SENTIMENT__B_DECR : SENTIMENT__B_INCR;
 }
+
+/* The value of a special-case idiom (an entry with SENTIMENT__SPECIAL). */
+double sentiment__special(const sentiment__entry_t *e);
 
 /* The hash the model's table is keyed by: eight bytes at a time through a
  * multiply-xorshift, the tail zero-filled. Inline so that the scorer hashes the
@@ -132,23 +138,24 @@ const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, c
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key,
                                             size_t len);
 
-/* Starts loading the table slot where a key of this hash would be. */
-void sentiment__prefetch(const sentiment_model_t *m, uint32_t hash);
+/* The word table as the scorer probes it, inline: sentiment.c prefetches a
+ * word's slot while it splits the text and compares keys eight bytes at a
+ * time (sentiment__lookup_hashed() is the reference for both). */
+typedef struct {
+    const sentiment__entry_t *table; /* open addressing, linear probing */
+    const char *pool;                /* key bytes */
+    uint32_t mask;                   /* table size - 1 */
+} sentiment__view_t;
 
-/* The entry of the first slot holding this hash (its line is then fetched),
- * or NULL when no key has it: the key is then absent. A candidate still has to
- * pass sentiment__key_is_padded(); when it fails, sentiment__lookup_padded()
- * settles it. */
-const sentiment__entry_t *sentiment__candidate(const sentiment_model_t *m, uint32_t hash);
+sentiment__view_t sentiment__view(const sentiment_model_t *m);
 
-/* Whether e's key is key[0..len), key readable 8 bytes past len. */
-bool sentiment__key_is_padded(const sentiment_model_t *m, const sentiment__entry_t *e,
-                              const char *key, size_t len);
-
-/* sentiment__lookup_hashed() for a key after which 8 more bytes may be read:
- * the scorer's own scratch. Compares eight bytes at a time. */
-const sentiment__entry_t *sentiment__lookup_padded(const sentiment_model_t *m, const char *key,
-                                                   size_t len, uint32_t hash);
+/* Little-endian load of eight bytes (one move on x86-64). */
+static inline uint64_t sentiment__load64le(const unsigned char *s)
+{
+    return (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+           (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
+           (uint64_t)s[7] << 56;
+}
 
 /* The description replacing code point cp, or NULL (then *len is untouched). */
 const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len);

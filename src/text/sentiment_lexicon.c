@@ -4,7 +4,8 @@
  * Owns the read-only model built from vader_lexicon.txt and
  * emoji_utf8_lexicon.txt plus the reference's fixed word lists (boosters,
  * negations, special-case idioms), held in two open-addressing hash tables
- * built once. Never scores text: that is sentiment.c.
+ * built once: words (entries inline, 32 bytes each) and emoji code points. Never scores text: that
+ * is sentiment.c.
  */
 #include "text/sentiment.h"
 
@@ -17,19 +18,14 @@
 #include <utf8proc.h>
 
 typedef struct {
-    uint32_t hash, idx; /* idx is entry index + 1; 0 marks an empty slot */
-} slot_t;
-
-typedef struct {
     uint32_t cp, off, len; /* code point + 1; 0 marks an empty slot */
 } emoji_slot_t;
 
 struct sentiment_model {
-    sentiment__entry_t *entries; /* each holds its key's place in pool */
-    size_t nentries, cap;
-    slot_t *slots;
-    uint32_t mask;
-    char *pool; /* key bytes and emoji descriptions */
+    sentiment__entry_t *table; /* open addressing, linear probing */
+    size_t nentries, cap;      /* keys held, and at most */
+    uint32_t mask;             /* table size - 1 */
+    char *pool;                /* key bytes and emoji descriptions */
     size_t pool_len, pool_cap;
     emoji_slot_t *emoji;
     uint32_t emoji_mask, emoji_min;
@@ -84,13 +80,6 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static inline uint64_t load64le(const unsigned char *s)
-{
-    return (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
-           (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
-           (uint64_t)s[7] << 56;
-}
-
 /* Whether entry e's key is key[0..len): an inline loop, as keys are short
  * and a call to memcmp() would cost more than the comparison. */
 static inline bool key_is(const sentiment_model_t *m, const sentiment__entry_t *e, const char *key,
@@ -99,22 +88,6 @@ static inline bool key_is(const sentiment_model_t *m, const sentiment__entry_t *
     if (e->key_len != len) return false;
     const char *k = m->pool + e->key_off;
     for (size_t i = 0; i < len; i++)
-        if (k[i] != key[i]) return false;
-    return true;
-}
-
-bool sentiment__key_is_padded(const sentiment_model_t *m, const sentiment__entry_t *e,
-                              const char *key, size_t len)
-{
-    const unsigned char *q = (const unsigned char *)key;
-    if (e->key_len != len) return false;
-    if (len <= 8) {
-        uint64_t mask = len ? ~0ull >> (64 - 8 * len) : 0;
-        return (load64le(q) & mask) == load64le(e->key8);
-    }
-    if (load64le(q) != load64le(e->key8)) return false;
-    const char *k = m->pool + e->key_off;
-    for (size_t i = 8; i < len; i++)
         if (k[i] != key[i]) return false;
     return true;
 }
@@ -145,42 +118,21 @@ const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, c
                                                    size_t len, uint32_t h)
 {
     for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
-        const slot_t *s = &m->slots[i];
-        if (s->idx == 0) return NULL;
-        if (s->hash != h) continue;
-        const sentiment__entry_t *e = &m->entries[s->idx - 1];
-        if (key_is(m, e, key, len)) return e;
+        const sentiment__entry_t *e = &m->table[i];
+        if (!e->used) return NULL;
+        if (e->hash == h && key_is(m, e, key, len)) return e;
     }
 }
 
-void sentiment__prefetch(const sentiment_model_t *m, uint32_t h)
+sentiment__view_t sentiment__view(const sentiment_model_t *m)
 {
-    __builtin_prefetch(&m->slots[h & m->mask]);
+    return (sentiment__view_t){m->table, m->pool, m->mask};
 }
 
-const sentiment__entry_t *sentiment__candidate(const sentiment_model_t *m, uint32_t h)
+double sentiment__special(const sentiment__entry_t *e)
 {
-    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
-        const slot_t *s = &m->slots[i];
-        if (s->idx == 0) return NULL;
-        if (s->hash == h) {
-            const sentiment__entry_t *e = &m->entries[s->idx - 1];
-            __builtin_prefetch(e);
-            return e;
-        }
-    }
-}
-
-const sentiment__entry_t *sentiment__lookup_padded(const sentiment_model_t *m, const char *key,
-                                                   size_t len, uint32_t h)
-{
-    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
-        const slot_t *s = &m->slots[i];
-        if (s->idx == 0) return NULL;
-        if (s->hash != h) continue;
-        const sentiment__entry_t *e = &m->entries[s->idx - 1];
-        if (sentiment__key_is_padded(m, e, key, len)) return e;
-    }
+    assert(e->flags & SENTIMENT__SPECIAL);
+    return special_cases[e->special].value;
 }
 
 const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len)
@@ -221,20 +173,20 @@ static sentiment__entry_t *entry_get(sentiment_model_t *m, const char *key, size
     uint32_t i = h & m->mask;
     assert(len <= UINT16_MAX);
     for (;; i = (i + 1) & m->mask) {
-        slot_t *s = &m->slots[i];
-        if (s->idx == 0) break;
-        if (s->hash == h && key_is(m, &m->entries[s->idx - 1], key, len))
-            return &m->entries[s->idx - 1];
+        sentiment__entry_t *e = &m->table[i];
+        if (!e->used) break;
+        if (e->hash == h && key_is(m, e, key, len)) return e;
     }
     if (m->nentries == m->cap) abort(); /* sized up front; a bug if hit */
-    size_t e = m->nentries++;
-    memset(&m->entries[e], 0, sizeof m->entries[e]);
-    m->entries[e].key_off = pool_add(m, key, len);
-    m->entries[e].key_len = (uint16_t)len;
-    memcpy(m->entries[e].key8, key, len < 8 ? len : 8);
-    m->slots[i].hash = h;
-    m->slots[i].idx = (uint32_t)e + 1;
-    return &m->entries[e];
+    m->nentries++;
+    sentiment__entry_t *e = &m->table[i];
+    memset(e, 0, sizeof *e);
+    e->used = 1;
+    e->hash = h;
+    e->key_off = pool_add(m, key, len);
+    e->key_len = (uint16_t)len;
+    memcpy(e->key8, key, len < 8 ? len : 8);
+    return e;
 }
 
 /* Python's str.strip() with no argument on a valid UTF-8 span. */
@@ -394,7 +346,7 @@ static void add_fixed_words(sentiment_model_t *m)
     for (size_t i = 0; i < COUNT(special_cases); i++) {
         sentiment__entry_t *e = entry_get(m, special_cases[i].key, strlen(special_cases[i].key));
         e->flags |= SENTIMENT__SPECIAL;
-        e->special = special_cases[i].value;
+        e->special = (uint8_t)i;
     }
     /* every word of a multi-word key, so that joins of other words are
      * refused without building them */
@@ -437,17 +389,17 @@ sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, 
     if (!m) goto fail;
     m->cap = count_lines(lexicon, lexicon_len) + COUNT(negate_words) + COUNT(booster_incr) +
              4 * COUNT(booster_decr) + 4 * COUNT(special_cases) + COUNT(named_words);
-    uint32_t nslots = pow2_at_least(m->cap * 2);
+    uint32_t nslots = pow2_at_least(m->cap * 4); /* at most a quarter full: short probes */
     uint32_t nemoji = pow2_at_least(count_lines(emoji, emoji_len) * 2);
     m->mask = nslots - 1;
     m->emoji_mask = nemoji - 1;
     m->emoji_min = UINT32_MAX;
     m->pool_cap = lexicon_len + emoji_len + fixed_words_bytes();
-    m->entries = aligned_alloc(_Alignof(sentiment__entry_t), m->cap * sizeof *m->entries);
-    m->slots = calloc(nslots, sizeof *m->slots);
+    m->table = aligned_alloc(_Alignof(sentiment__entry_t), nslots * sizeof *m->table);
     m->emoji = calloc(nemoji, sizeof *m->emoji);
-    m->pool = malloc(m->pool_cap ? m->pool_cap : 1);
-    if (!m->entries || !m->slots || !m->emoji || !m->pool) goto fail;
+    m->pool = calloc(1, m->pool_cap + 8); /* + 8: the scorer reads keys 8 bytes at a time */
+    if (!m->table || !m->emoji || !m->pool) goto fail;
+    memset(m->table, 0, nslots * sizeof *m->table);
 
     /* Fixed words first so the lexicon's own entries land in the same slots. */
     add_fixed_words(m);
@@ -462,8 +414,7 @@ fail:
 void sentiment_model_free(sentiment_model_t *m)
 {
     if (!m) return;
-    free(m->entries);
-    free(m->slots);
+    free(m->table);
     free(m->emoji);
     free(m->pool);
     free(m);
