@@ -38,8 +38,9 @@ enum {
     W_LEX = SENTIMENT__LEX,
     W_BOOST = SENTIMENT__BOOST,
     W_IDIOM_PART = SENTIMENT__IDIOM_PART,
-    W_UPPER = 32, /* Python's str.isupper() of the token */
-    W_NEGATE = 64 /* in the reference's NEGATE list */
+    W_UPPER = 32,    /* Python's str.isupper() of the token */
+    W_NEGATED = 64,  /* in the NEGATE list or holds "n't": the reference's negated() */
+    W_MAYBE_NT = 128 /* while splitting: holds an apostrophe, so perhaps "n't" */
 };
 
 /* One white-space separated token of the reference, after its stripping. */
@@ -439,13 +440,13 @@ static inline const sentiment__entry_t *lookup_padded(const sentiment__view_t *v
  * its end) and starts fetching its slot of the table: resolve_words() looks
  * it up once every word is split, so that the cache misses of all the words
  * overlap instead of queueing behind each other. */
-static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper)
+static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper, bool maybe_nt)
 {
     word_t *wd = &w->words[w->nwords++];
     wd->lw = lw;
     wd->lwlen = (uint32_t)lwlen;
     wd->hash = hash_padded(lw, lwlen);
-    wd->flags = upper ? W_UPPER : 0;
+    wd->flags = (uint8_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
     w->nupper += upper;
     prefetch_slot(&w->view, wd->hash);
 }
@@ -459,15 +460,16 @@ static void resolve_words(work_t *w)
     for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
         const sentiment__entry_t *e = lookup_padded(&w->view, wd->lw, wd->lwlen, wd->hash);
-        unsigned flags = wd->flags;
+        unsigned flags = wd->flags & W_UPPER;
         wd->e = e;
         wd->id = SW__NONE;
         if (e) {
             flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
-            if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATE;
+            if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATED;
             wd->id = e->word;
             if (e->word == SW__BUT && first_but == n) first_but = i;
         }
+        if ((wd->flags & W_MAYBE_NT) && has_nt(wd->lw, wd->lwlen)) flags |= W_NEGATED;
         wd->flags = (uint8_t)flags;
         nlex += (flags & W_LEX) != 0;
     }
@@ -498,9 +500,100 @@ static size_t split_general(work_t *w, size_t start, char **lower)
     if (chars <= 2) a = start, b = end;
     bool upper;
     size_t lwlen = lower_token(w->text + a, b - a, *lower, &upper);
-    add_word(w, *lower, lwlen, upper);
+    add_word(w, *lower, lwlen, upper, true);
     *lower += lwlen;
     return end;
+}
+
+/* Bit i of a mask array stands for byte i of the text. */
+static inline uint64_t compress_highs(uint64_t m) /* bit 7 of byte k -> bit k */
+{
+    return ((m & HIGHS) * 0x0002040810204081ull) >> 56;
+}
+
+/* First position in [i, n) whose bit is set (or clear, with clear), else n. */
+static inline size_t next_bit(const uint64_t *m, size_t i, size_t n, bool clear)
+{
+    while (i < n) {
+        uint64_t x = (clear ? ~m[i >> 6] : m[i >> 6]) >> (i & 63);
+        if (x) {
+            size_t r = i + (size_t)__builtin_ctzll(x);
+            return r < n ? r : n;
+        }
+        i = (i | 63) + 1;
+    }
+    return n;
+}
+
+/* Whether any bit in [a, b) is set. */
+static inline bool any_bit(const uint64_t *m, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t off = a & 63, take = 64 - off < b - a ? 64 - off : b - a;
+        uint64_t x = m[a >> 6] >> off;
+        if (take < 64) x &= (1ull << take) - 1;
+        if (x) return true;
+        a += take;
+    }
+    return false;
+}
+
+/* split_words() for a text that is all ASCII: one branch-free pass lowers it
+ * whole into lower and sets four bit masks (white space, upper and lower
+ * case letters, apostrophes) in masks (4 * (len / 64 + 1) words); tokens are then found
+ * with bit scans, and only their ends are looked at byte by byte (for the
+ * punctuation to strip). lower has room for len + 8 bytes. */
+static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint64_t *masks)
+{
+    const unsigned char *p = (const unsigned char *)w->text;
+    size_t len = w->len, nblk = len / 64 + 1;
+    uint64_t *sp = masks, *up = masks + nblk, *lo = masks + 2 * nblk, *ap = masks + 3 * nblk;
+    w->nwords = w->nupper = 0;
+    w->view = sentiment__view(m);
+    w->excl = count_char(w->text, len, '!');
+    w->quest = count_char(w->text, len, '?');
+
+    for (size_t blk = 0; blk < nblk; blk++) {
+        uint64_t s = 0, u = 0, l = 0, q = 0;
+        for (size_t j = 0; j < 8; j++) {
+            size_t i = blk * 64 + j * 8;
+            if (i >= len) {
+                s |= ~0ull << (8 * j); /* past the end: white space, as a sentinel */
+                break;
+            }
+            uint64_t x;
+            if (len - i >= 8) {
+                x = sentiment__load64le(p + i);
+            } else {
+                unsigned char tail[8];
+                memset(tail, ' ', 8); /* past the end: white space */
+                memcpy(tail, p + i, len - i);
+                x = sentiment__load64le(tail);
+            }
+            uint64_t xs = bytes_in(x, 0x09, 0x0d) | bytes_in(x, 0x1c, 0x20);
+            uint64_t xu = bytes_in(x, 'A', 'Z');
+            store64le(lower + i, x | (xu >> 2)); /* lowered: 0x80 >> 2 == 0x20 */
+            s |= compress_highs(xs) << (8 * j);
+            u |= compress_highs(xu) << (8 * j);
+            l |= compress_highs(bytes_in(x, 'a', 'z')) << (8 * j);
+            q |= compress_highs(bytes_in(x, '\'', '\'')) << (8 * j);
+        }
+        sp[blk] = s;
+        up[blk] = u;
+        lo[blk] = l;
+        ap[blk] = q;
+    }
+
+    for (size_t i = next_bit(sp, 0, len, true); i < len; i = next_bit(sp, i, len, true)) {
+        size_t start = i, end = next_bit(sp, i, len, false), a = start, b = end;
+        while (a < b && (ascii_class[p[a]] & B_PUNCT)) a++;
+        while (b > a && (ascii_class[p[b - 1]] & B_PUNCT)) b--;
+        if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
+        bool upper = any_bit(up, start, end) && !any_bit(lo, start, end);
+        add_word(w, lower + a, b - a, upper, any_bit(ap, start, end));
+        i = end;
+    }
+    resolve_words(w);
 }
 
 /* text.split(), each token through _strip_punc_if_word(), then lowered and
@@ -539,7 +632,7 @@ static void split_words(const sentiment_model_t *m, work_t *w, char *lower)
         while (b > a && (ascii_class[p[b - 1]] & B_PUNCT)) b--;
         if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
         bool upper = (seen & (B_UPPER | B_LOWER)) == B_UPPER;
-        add_word(w, lower + (a - start), b - a, upper);
+        add_word(w, lower + (a - start), b - a, upper, true);
         lower += end - start;
     }
     resolve_words(w);
@@ -557,9 +650,9 @@ static inline bool in_lexicon(const word_t *w)
     return w->flags & W_LEX;
 }
 
-static bool negated(const word_t *w)
+static inline bool negated(const word_t *w)
 {
-    return (w->flags & W_NEGATE) || has_nt(w->lw, w->lwlen);
+    return w->flags & W_NEGATED;
 }
 
 /* The entry of the lowered forms of words ws[first..first + n) joined by
@@ -977,7 +1070,7 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
     _Alignas(16) unsigned char stack[STACK_SCRATCH];
     unsigned char *heap = NULL;
     size_t tlen;
-    bool has_emoji;
+    bool has_emoji, ascii = false;
     work_t w;
 
     memset(out, 0, sizeof *out);
@@ -985,15 +1078,18 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
     if (len == 0 || all_ascii((const unsigned char *)text, len)) {
         tlen = len;
         has_emoji = false;
+        ascii = true;
     } else if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji)) {
         return PARLEY_EINVAL;
     }
     if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
 
-    /* Scratch: [replaced text][lowered words][words][sentiments][but state] */
+    /* Scratch: [replaced text][lowered words][masks][words][sentiments][but state] */
     size_t nmax = tlen / 2 + 1;
     size_t off_lower = has_emoji ? align8(tlen) : 0;
-    size_t off_words = off_lower + align8(2 * tlen + 8); /* + 8: hash_padded() */
+    size_t nblk = tlen / 64 + 1;                         /* split_ascii()'s masks */
+    size_t off_masks = off_lower + align8(2 * tlen + 8); /* + 8: hash_padded() */
+    size_t off_words = off_masks + 4 * nblk * sizeof(uint64_t);
     size_t off_sent = off_words + nmax * sizeof(word_t);
     size_t off_but = off_sent + nmax * sizeof(double);
     unsigned char *mem = stack;
@@ -1012,7 +1108,10 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
     w.len = tlen;
     w.words = (word_t *)(void *)(mem + off_words);
     w.sent = (double *)(void *)(mem + off_sent);
-    split_words(m, &w, (char *)mem + off_lower);
+    if (ascii)
+        split_ascii(m, &w, (char *)mem + off_lower, (uint64_t *)(void *)(mem + off_masks));
+    else
+        split_words(m, &w, (char *)mem + off_lower);
 
     size_t n = w.nwords;
     if (w.nlex == 0) { /* every valence is zero: the rules and the "but" pass change nothing */
