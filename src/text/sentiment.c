@@ -168,13 +168,15 @@ typedef struct {
 } work_t;
 
 /* Validates text and measures it after the reference's emoji replacement;
- * returns false on invalid UTF-8. */
+ * returns false on invalid UTF-8. *ascii_after tells whether the replaced
+ * text will be all ASCII (every non-ASCII code point an emoji with an ASCII
+ * description). */
 static bool measure(const sentiment_model_t *m, const unsigned char *p, size_t len, size_t *out_len,
-                    bool *has_emoji)
+                    bool *has_emoji, bool *ascii_after)
 {
     uint32_t min_cp = sentiment__emoji_min_cp(m);
     size_t total = 0;
-    bool prev_space = true;
+    bool prev_space = true, ascii = true;
     *has_emoji = false;
     for (size_t i = 0; i < len;) {
         if (p[i] < 0x80) {
@@ -193,10 +195,12 @@ static bool measure(const sentiment_model_t *m, const unsigned char *p, size_t l
         } else {
             total += n;
             prev_space = false;
+            ascii = false;
         }
         i += n;
     }
     *out_len = total;
+    *ascii_after = ascii && sentiment__emoji_ascii(m);
     return true;
 }
 
@@ -451,17 +455,36 @@ static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper,
     prefetch_slot(&w->view, wd->hash);
 }
 
-/* Looks every word up (its slot was prefetched by add_word()) and gathers
- * what the rules ask of it. */
+/* The entry of the first slot holding hash h (its key still to be
+ * compared), or NULL when no key has that hash. */
+static inline const sentiment__entry_t *candidate(const sentiment__view_t *v, uint32_t h)
+{
+    for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
+        const sentiment__entry_t *e = &v->table[i];
+        if (!e->used) return NULL;
+        if (e->hash == h) return e;
+    }
+}
+
+/* Looks every word up and gathers what the rules ask of it. The slots were
+ * prefetched by add_word(); a first pass finds the candidate entries and
+ * prefetches the pool bytes of keys longer than eight bytes, a second one
+ * compares the keys. */
 static void resolve_words(work_t *w)
 {
     word_t *ws = w->words;
     size_t n = w->nwords, nlex = 0, first_but = n;
     for (size_t i = 0; i < n; i++) {
+        const sentiment__entry_t *e = candidate(&w->view, ws[i].hash);
+        if (e && e->key_len > 8) __builtin_prefetch(w->view.pool + e->key_off + 8);
+        ws[i].e = e;
+    }
+    for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
-        const sentiment__entry_t *e = lookup_padded(&w->view, wd->lw, wd->lwlen, wd->hash);
+        const sentiment__entry_t *e = wd->e;
         unsigned flags = wd->flags & W_UPPER;
-        wd->e = e;
+        if (e && !key_is_padded(&w->view, e, wd->lw, wd->lwlen))
+            e = wd->e = lookup_padded(&w->view, wd->lw, wd->lwlen, wd->hash); /* collision */
         wd->id = SW__NONE;
         if (e) {
             flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
@@ -589,8 +612,17 @@ static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint
         while (a < b && (ascii_class[p[a]] & B_PUNCT)) a++;
         while (b > a && (ascii_class[p[b - 1]] & B_PUNCT)) b--;
         if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
-        bool upper = any_bit(up, start, end) && !any_bit(lo, start, end);
-        add_word(w, lower + a, b - a, upper, any_bit(ap, start, end));
+        bool upper, apos;
+        if ((start >> 6) == ((end - 1) >> 6)) { /* within one mask word: the usual case */
+            size_t blk = start >> 6, off = start & 63;
+            uint64_t range = ((2ull << (end - 1 - start)) - 1) << off;
+            upper = (up[blk] & range) && !(lo[blk] & range);
+            apos = ap[blk] & range;
+        } else {
+            upper = any_bit(up, start, end) && !any_bit(lo, start, end);
+            apos = any_bit(ap, start, end);
+        }
+        add_word(w, lower + a, b - a, upper, apos);
         i = end;
     }
     resolve_words(w);
@@ -1079,7 +1111,7 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
         tlen = len;
         has_emoji = false;
         ascii = true;
-    } else if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji)) {
+    } else if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji, &ascii)) {
         return PARLEY_EINVAL;
     }
     if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */

@@ -167,4 +167,7 @@ int sentiment__is_space(uint32_t cp);
 size_t sentiment__emoji_max_len(const sentiment_model_t *m);
 uint32_t sentiment__emoji_min_cp(const sentiment_model_t *m);
 
+/* Whether every emoji description is ASCII. */
+bool sentiment__emoji_ascii(const sentiment_model_t *m);
+
 #endif

@@ -29,6 +29,7 @@ struct sentiment_model {
     size_t pool_len, pool_cap;
     emoji_slot_t *emoji;
     uint32_t emoji_mask, emoji_min;
+    bool emoji_nonascii; /* some description holds a non-ASCII byte */
     size_t emoji_max;
 };
 
@@ -155,6 +156,11 @@ size_t sentiment__emoji_max_len(const sentiment_model_t *m)
 uint32_t sentiment__emoji_min_cp(const sentiment_model_t *m)
 {
     return m->emoji_min;
+}
+
+bool sentiment__emoji_ascii(const sentiment_model_t *m)
+{
+    return !m->emoji_nonascii;
 }
 
 static uint32_t pool_add(sentiment_model_t *m, const char *s, size_t len)
@@ -314,6 +320,7 @@ static bool add_emoji_line(sentiment_model_t *m, const char *f0, size_t l0, cons
     m->emoji[i].off = pool_add(m, f1, l1);
     m->emoji[i].len = (uint32_t)l1;
     if (l1 > m->emoji_max) m->emoji_max = l1;
+    for (size_t k = 0; k < l1; k++) m->emoji_nonascii |= (unsigned char)f1[k] >= 0x80;
     if ((uint32_t)cp < m->emoji_min) m->emoji_min = (uint32_t)cp;
     return true;
 }
