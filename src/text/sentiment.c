@@ -406,7 +406,7 @@ static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi,
 
 static inline void prefetch_slot(const sentiment__view_t *v, uint32_t h)
 {
-    __builtin_prefetch(&v->table[h & v->mask]);
+    __builtin_prefetch(&v->tags[h & v->mask]);
 }
 
 /* Whether e's key is key[0..len), key readable 8 bytes past len. */
@@ -455,30 +455,29 @@ static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper,
     prefetch_slot(&w->view, wd->hash);
 }
 
-/* The entry of the first slot holding hash h (its key still to be
- * compared), or NULL when no key has that hash. */
+/* The entry of the first slot whose tag is that of hash h (its key still to
+ * be compared), or NULL when no key has that hash. */
 static inline const sentiment__entry_t *candidate(const sentiment__view_t *v, uint32_t h)
 {
+    uint8_t tag = sentiment__tag(h);
     for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
-        const sentiment__entry_t *e = &v->table[i];
-        if (!e->used) return NULL;
-        if (e->hash == h) return e;
+        uint8_t t = v->tags[i];
+        if (t == 0) return NULL;
+        if (t == tag) {
+            __builtin_prefetch(&v->table[i]);
+            return &v->table[i];
+        }
     }
 }
 
-/* Looks every word up and gathers what the rules ask of it. The slots were
- * prefetched by add_word(); a first pass finds the candidate entries and
- * prefetches the pool bytes of keys longer than eight bytes, a second one
- * compares the keys. */
+/* Looks every word up and gathers what the rules ask of it. The tags were
+ * prefetched by add_word(); a first pass finds the candidate entries by tag
+ * and prefetches them, a second one compares the keys. */
 static void resolve_words(work_t *w)
 {
     word_t *ws = w->words;
     size_t n = w->nwords, nlex = 0, first_but = n;
-    for (size_t i = 0; i < n; i++) {
-        const sentiment__entry_t *e = candidate(&w->view, ws[i].hash);
-        if (e && e->key_len > 8) __builtin_prefetch(w->view.pool + e->key_off + 8);
-        ws[i].e = e;
-    }
+    for (size_t i = 0; i < n; i++) ws[i].e = candidate(&w->view, ws[i].hash);
     for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
         const sentiment__entry_t *e = wd->e;
