@@ -561,22 +561,22 @@ static inline bool any_bit(const uint64_t *m, size_t a, size_t b)
 }
 
 /* split_words() for a text that is all ASCII: one branch-free pass lowers it
- * whole into lower and sets four bit masks (white space, upper and lower
- * case letters, apostrophes) in masks (4 * (len / 64 + 1) words); tokens are then found
+ * whole into lower and sets three bit masks (white space, upper case letters,
+ * apostrophes) in masks (3 * (len / 64 + 1) words); tokens are then found
  * with bit scans, and only their ends are looked at byte by byte (for the
  * punctuation to strip). lower has room for len + 8 bytes. */
 static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint64_t *masks)
 {
     const unsigned char *p = (const unsigned char *)w->text;
     size_t len = w->len, nblk = len / 64 + 1;
-    uint64_t *sp = masks, *up = masks + nblk, *lo = masks + 2 * nblk, *ap = masks + 3 * nblk;
+    uint64_t *sp = masks, *up = masks + nblk, *ap = masks + 2 * nblk;
     w->nwords = w->nupper = 0;
     w->view = sentiment__view(m);
     w->excl = count_char(w->text, len, '!');
     w->quest = count_char(w->text, len, '?');
 
     for (size_t blk = 0; blk < nblk; blk++) {
-        uint64_t s = 0, u = 0, l = 0, q = 0;
+        uint64_t s = 0, u = 0, q = 0;
         for (size_t j = 0; j < 8; j++) {
             size_t i = blk * 64 + j * 8;
             if (i >= len) {
@@ -597,12 +597,10 @@ static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint
             store64le(lower + i, x | (xu >> 2)); /* lowered: 0x80 >> 2 == 0x20 */
             s |= compress_highs(xs) << (8 * j);
             u |= compress_highs(xu) << (8 * j);
-            l |= compress_highs(bytes_in(x, 'a', 'z')) << (8 * j);
             q |= compress_highs(bytes_in(x, '\'', '\'')) << (8 * j);
         }
         sp[blk] = s;
         up[blk] = u;
-        lo[blk] = l;
         ap[blk] = q;
     }
 
@@ -615,12 +613,14 @@ static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint
         if ((start >> 6) == ((end - 1) >> 6)) { /* within one mask word: the usual case */
             size_t blk = start >> 6, off = start & 63;
             uint64_t range = ((2ull << (end - 1 - start)) - 1) << off;
-            upper = (up[blk] & range) && !(lo[blk] & range);
+            upper = up[blk] & range;
             apos = ap[blk] & range;
         } else {
-            upper = any_bit(up, start, end) && !any_bit(lo, start, end);
+            upper = any_bit(up, start, end);
             apos = any_bit(ap, start, end);
         }
+        if (upper) /* str.isupper(): cased, and no lower case letter (few words get here) */
+            for (size_t k = start; k < end && upper; k++) upper = !(ascii_class[p[k]] & B_LOWER);
         add_word(w, lower + a, b - a, upper, apos);
         i = end;
     }
@@ -1120,7 +1120,7 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
     size_t off_lower = has_emoji ? align8(tlen) : 0;
     size_t nblk = tlen / 64 + 1;                         /* split_ascii()'s masks */
     size_t off_masks = off_lower + align8(2 * tlen + 8); /* + 8: hash_padded() */
-    size_t off_words = off_masks + 4 * nblk * sizeof(uint64_t);
+    size_t off_words = off_masks + 3 * nblk * sizeof(uint64_t);
     size_t off_sent = off_words + nmax * sizeof(word_t);
     size_t off_but = off_sent + nmax * sizeof(double);
     unsigned char *mem = stack;
