@@ -371,6 +371,16 @@ static void test_model_parsing(void **state)
     m = sentiment_model_new("", 0, emoji, strlen(emoji)); /* an empty lexicon is valid */
     assert_non_null(m);
     sentiment_model_free(m);
+
+    /* a description that is not ASCII: the replaced text must not take the
+     * ASCII-only split */
+    const char *emoji2 = "\xf0\x9f\x98\x8d\tCAF\xc3\x89 au lait\n";
+    const char *lex2 = "caf\xc3\xa9\t2.0\n";
+    m = sentiment_model_new(lex2, strlen(lex2), emoji2, strlen(emoji2));
+    assert_non_null(m);
+    assert_int_equal(sentiment_score(m, "\xf0\x9f\x98\x8d", 4, &s), 0);
+    assert_true(s.compound > 0);
+    sentiment_model_free(m);
 }
 
 int main(int argc, char **argv)
