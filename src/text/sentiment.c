@@ -188,10 +188,12 @@ static bool measure(const sentiment_model_t *m, const unsigned char *p, size_t l
         size_t n = utf8_decode(p + i, len - i, &cp);
         size_t dlen;
         if (n == 0) return false;
-        if (cp >= min_cp && sentiment__emoji(m, cp, &dlen)) {
+        bool dascii;
+        if (cp >= min_cp && sentiment__emoji(m, cp, &dlen, &dascii)) {
             total += dlen + !prev_space;
             prev_space = false;
             *has_emoji = true;
+            ascii = ascii && dascii;
         } else {
             total += n;
             prev_space = false;
@@ -200,7 +202,7 @@ static bool measure(const sentiment_model_t *m, const unsigned char *p, size_t l
         i += n;
     }
     *out_len = total;
-    *ascii_after = ascii && sentiment__emoji_ascii(m);
+    *ascii_after = ascii;
     return true;
 }
 
@@ -215,7 +217,7 @@ static void replace_emoji(const sentiment_model_t *m, const unsigned char *p, si
         size_t n = p[i] < 0x80 ? 1 : utf8_decode(p + i, len - i, &cp);
         size_t dlen;
         const char *d;
-        if (n > 1 && cp >= min_cp && (d = sentiment__emoji(m, cp, &dlen)) != NULL) {
+        if (n > 1 && cp >= min_cp && (d = sentiment__emoji(m, cp, &dlen, NULL)) != NULL) {
             if (!prev_space) *out++ = ' ';
             memcpy(out, d, dlen);
             out += dlen;

@@ -166,8 +166,9 @@ static inline uint64_t sentiment__load64le(const unsigned char *s)
            (uint64_t)s[7] << 56;
 }
 
-/* The description replacing code point cp, or NULL (then *len is untouched). */
-const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len);
+/* The description replacing code point cp, or NULL (then *len and *ascii are
+ * untouched); *ascii (ascii may be NULL) tells whether it is all ASCII. */
+const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len, bool *ascii);
 
 /* Python's str.isspace() for one code point (Unicode 14, as CPython 3.11). */
 int sentiment__is_space(uint32_t cp);
@@ -175,8 +176,5 @@ int sentiment__is_space(uint32_t cp);
 /* Longest emoji description in bytes, and the smallest code point with one. */
 size_t sentiment__emoji_max_len(const sentiment_model_t *m);
 uint32_t sentiment__emoji_min_cp(const sentiment_model_t *m);
-
-/* Whether every emoji description is ASCII. */
-bool sentiment__emoji_ascii(const sentiment_model_t *m);
 
 #endif

@@ -19,6 +19,7 @@
 
 typedef struct {
     uint32_t cp, off, len; /* code point + 1; 0 marks an empty slot */
+    bool ascii;            /* the description is all ASCII */
 } emoji_slot_t;
 
 struct sentiment_model {
@@ -30,7 +31,6 @@ struct sentiment_model {
     size_t pool_len, pool_cap;
     emoji_slot_t *emoji;
     uint32_t emoji_mask, emoji_min;
-    bool emoji_nonascii; /* some description holds a non-ASCII byte */
     size_t emoji_max;
 };
 
@@ -137,13 +137,14 @@ double sentiment__special(const sentiment__entry_t *e)
     return special_cases[e->special].value;
 }
 
-const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len)
+const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len, bool *ascii)
 {
     for (uint32_t i = (cp * 2654435761u) & m->emoji_mask;; i = (i + 1) & m->emoji_mask) {
         const emoji_slot_t *s = &m->emoji[i];
         if (s->cp == 0) return NULL;
         if (s->cp == cp + 1) {
             *len = s->len;
+            if (ascii) *ascii = s->ascii;
             return m->pool + s->off;
         }
     }
@@ -157,11 +158,6 @@ size_t sentiment__emoji_max_len(const sentiment_model_t *m)
 uint32_t sentiment__emoji_min_cp(const sentiment_model_t *m)
 {
     return m->emoji_min;
-}
-
-bool sentiment__emoji_ascii(const sentiment_model_t *m)
-{
-    return !m->emoji_nonascii;
 }
 
 static uint32_t pool_add(sentiment_model_t *m, const char *s, size_t len)
@@ -322,7 +318,9 @@ static bool add_emoji_line(sentiment_model_t *m, const char *f0, size_t l0, cons
     m->emoji[i].off = pool_add(m, f1, l1);
     m->emoji[i].len = (uint32_t)l1;
     if (l1 > m->emoji_max) m->emoji_max = l1;
-    for (size_t k = 0; k < l1; k++) m->emoji_nonascii |= (unsigned char)f1[k] >= 0x80;
+    m->emoji[i].ascii = true;
+    for (size_t k = 0; k < l1; k++)
+        if ((unsigned char)f1[k] >= 0x80) m->emoji[i].ascii = false;
     if ((uint32_t)cp < m->emoji_min) m->emoji_min = (uint32_t)cp;
     return true;
 }
