@@ -406,9 +406,12 @@ static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi,
     return (up ? B_UPPER : 0) | (lo ? B_LOWER : 0);
 }
 
+/* Starts loading the tag and the entry of h's home slot, where a present key
+ * usually is: by the time resolve_words() runs, both have arrived. */
 static inline void prefetch_slot(const sentiment__view_t *v, uint32_t h)
 {
     __builtin_prefetch(&v->tags[h & v->mask]);
+    __builtin_prefetch(&v->table[h & v->mask]);
 }
 
 /* Whether e's key is key[0..len), key readable 8 bytes past len. */
