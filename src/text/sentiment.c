@@ -576,8 +576,8 @@ static inline uint64_t compress_highs(uint64_t m) /* bit 7 of byte k -> bit k */
  * and sets their bits in sp (white space; past the end counts as such), up
  * (capitals) and ap (apostrophes). SSE2 (every x86-64) takes 16 bytes per
  * step; elsewhere 8 bytes at a time in a 64-bit word. */
-static void build_masks(const unsigned char *p, size_t len, size_t blk, char *lower, uint64_t *sp,
-                        uint64_t *up, uint64_t *ap)
+static void build_masks(work_t *w, const unsigned char *p, size_t len, size_t blk, char *lower,
+                        uint64_t *sp, uint64_t *up, uint64_t *ap)
 {
     uint64_t s = 0, u = 0, q = 0;
 #if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
@@ -606,6 +606,13 @@ static void build_masks(const unsigned char *p, size_t len, size_t blk, char *lo
         __m128i xq = _mm_cmpeq_epi8(x, _mm_set1_epi8('\''));
         _mm_storeu_si128((__m128i *)(void *)(lower + i),
                          _mm_or_si128(x, _mm_and_si128(xu, _mm_set1_epi8(0x20))));
+        /* '!' and '?' are counted here too, bit by bit: they are few */
+        for (unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('!'))); e;
+             e &= e - 1)
+            w->excl++;
+        for (unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('?'))); e;
+             e &= e - 1)
+            w->quest++;
         s |= (uint64_t)(unsigned)_mm_movemask_epi8(xs) << (16 * j);
         u |= (uint64_t)(unsigned)_mm_movemask_epi8(xu) << (16 * j);
         q |= (uint64_t)(unsigned)_mm_movemask_epi8(xq) << (16 * j);
@@ -634,6 +641,7 @@ static void build_masks(const unsigned char *p, size_t len, size_t blk, char *lo
         q |= compress_highs(bytes_in(x, '\'', '\'')) << (8 * j);
     }
 #endif
+    (void)w;
     sp[blk] = s;
     up[blk] = u;
     ap[blk] = q;
@@ -651,10 +659,14 @@ static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint
     uint64_t *sp = masks, *up = masks + nblk, *ap = masks + 2 * nblk;
     w->nwords = w->nupper = 0;
     w->view = sentiment__view(m);
+#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
+    w->excl = w->quest = 0; /* counted by build_masks() */
+#else
     w->excl = count_char(w->text, len, '!');
     w->quest = count_char(w->text, len, '?');
+#endif
 
-    for (size_t blk = 0; blk < nblk; blk++) build_masks(p, len, blk, lower, sp, up, ap);
+    for (size_t blk = 0; blk < nblk; blk++) build_masks(w, p, len, blk, lower, sp, up, ap);
 
     for (size_t i = next_bit(sp, 0, len, true); i < len; i = next_bit(sp, i, len, true)) {
         size_t start = i, end = next_bit(sp, i, len, false), a = start, b = end;
@@ -1140,6 +1152,12 @@ static bool all_ascii(const unsigned char *p, size_t len)
 {
     uint64_t acc = 0, x;
     size_t i = 0;
+#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
+    __m128i v = _mm_setzero_si128();
+    for (; i + 16 <= len; i += 16)
+        v = _mm_or_si128(v, _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+    if (_mm_movemask_epi8(v)) return false;
+#endif
     for (; i + 8 <= len; i += 8) {
         memcpy(&x, p + i, 8);
         acc |= x;
