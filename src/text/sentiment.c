@@ -166,6 +166,7 @@ typedef struct {
     unsigned excl, quest; /* counts of '!' and '?' in text */
     word_t *words;
     size_t nwords, nupper, nlex; /* words, of them upper case, of them in the lexicon */
+    uint32_t *lex;               /* the indices of the nlex lexicon words, in order */
     size_t first_but;            /* index of the first "but", or nwords */
     sentiment__view_t view;      /* the model's word table */
     double *sent;
@@ -502,6 +503,7 @@ static void resolve_words(work_t *w)
         }
         if ((wd->flags & W_MAYBE_NT) && has_nt(wd->lw, wd->lwlen)) flags |= W_NEGATED;
         wd->flags = (uint8_t)flags;
+        w->lex[nlex] = (uint32_t)i;
         nlex += (flags & W_LEX) != 0;
     }
     w->nlex = nlex;
@@ -1004,13 +1006,16 @@ static void but_check(size_t bi, size_t n, double *sent, void *mem)
 
 /* ---- Scores and Python's number formatting ---- */
 
-static void score_valence(const double *sent, size_t n, unsigned excl, unsigned quest,
-                          sentiment_t *out)
+/* The reference's score_valence(). Only the lexicon words (lex[0..nlex), in
+ * order) can hold a sentiment other than zero, and adding a zero leaves a sum
+ * as it is (no sum here is ever -0.0), so the sums run over them alone. */
+static void score_valence(const double *sent, size_t n, const uint32_t *lex, size_t nlex,
+                          unsigned excl, unsigned quest, sentiment_t *out)
 {
     double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
     if (n > 0) {
         double sum_s = 0.0;
-        for (size_t k = 0; k < n; k++) sum_s += sent[k];
+        for (size_t j = 0; j < nlex; j++) sum_s += sent[lex[j]];
         double ep = mul((double)(excl > 4 ? 4 : excl), 0.292);
         double qm = 0.0;
         if (quest > 1) qm = quest <= 3 ? mul((double)quest, 0.18) : 0.96;
@@ -1025,11 +1030,12 @@ static void score_valence(const double *sent, size_t n, unsigned excl, unsigned 
         if (compound > 1.0) compound = 1.0;
 
         double pos_sum = 0.0, neg_sum = 0.0;
-        size_t neu_count = 0;
-        for (size_t k = 0; k < n; k++) {
-            if (sent[k] > 0) pos_sum += (sent[k] + 1);
-            if (sent[k] < 0) neg_sum += (sent[k] - 1);
-            if (sent[k] == 0) neu_count++;
+        size_t neu_count = n - nlex;
+        for (size_t j = 0; j < nlex; j++) {
+            double v = sent[lex[j]];
+            if (v > 0) pos_sum += (v + 1);
+            if (v < 0) neg_sum += (v - 1);
+            if (v == 0) neu_count++;
         }
         if (pos_sum > fabs(neg_sum))
             pos_sum += punct;
@@ -1185,14 +1191,16 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
     }
     if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
 
-    /* Scratch: [replaced text][lowered words][masks][words][sentiments][but state] */
+    /* Scratch: [replaced text][lowered words][masks][words][sentiments][lexicon
+     * word indices][but state] */
     size_t nmax = tlen / 2 + 1;
     size_t off_lower = has_emoji ? align8(tlen) : 0;
     size_t nblk = tlen / 64 + 1;                          /* split_ascii()'s masks */
     size_t off_masks = off_lower + align8(2 * tlen + 16); /* + 16: hash_padded(), SSE2 */
     size_t off_words = off_masks + 3 * nblk * sizeof(uint64_t);
     size_t off_sent = off_words + nmax * sizeof(word_t);
-    size_t off_but = off_sent + nmax * sizeof(double);
+    size_t off_lex = off_sent + nmax * sizeof(double);
+    size_t off_but = off_lex + align8(nmax * sizeof(uint32_t));
     unsigned char *mem = stack;
     if (off_but > sizeof stack) {
         heap = malloc(off_but + but_bytes(nmax));
@@ -1209,27 +1217,22 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
     w.len = tlen;
     w.words = (word_t *)(void *)(mem + off_words);
     w.sent = (double *)(void *)(mem + off_sent);
+    w.lex = (uint32_t *)(void *)(mem + off_lex);
     if (ascii)
         split_ascii(m, &w, (char *)mem + off_lower, (uint64_t *)(void *)(mem + off_masks));
     else
         split_words(m, &w, (char *)mem + off_lower);
 
     size_t n = w.nwords;
-    if (w.nlex == 0) { /* every valence is zero: the rules and the "but" pass change nothing */
-        memset(w.sent, 0, n * sizeof *w.sent);
-        goto score;
-    }
+    if (w.nlex == 0) goto score; /* every valence zero: the rules and "but" change nothing */
     bool cap_diff = w.nupper > 0 && w.nupper < n;
-    for (size_t i = 0; i < n; i++) {
+    memset(w.sent, 0, n * sizeof *w.sent); /* a word outside the lexicon scores zero */
+    for (size_t j = 0; j < w.nlex; j++) {
+        size_t i = w.lex[j];
         const word_t *item = &w.words[i];
-        double valence = 0.0;
-        if (!in_lexicon(item) || (item->flags & W_BOOST))
-            valence = 0.0;
-        else if (i < n - 1 && word_id(item) == SW__KIND && word_id(&w.words[i + 1]) == SW__OF)
-            valence = 0.0;
-        else
-            valence = word_valence(m, w.words, n, i, cap_diff);
-        w.sent[i] = valence;
+        if (item->flags & W_BOOST) continue;
+        if (i < n - 1 && word_id(item) == SW__KIND && word_id(&w.words[i + 1]) == SW__OF) continue;
+        w.sent[i] = word_valence(m, w.words, n, i, cap_diff);
     }
 
     size_t bi = w.first_but;
@@ -1246,7 +1249,7 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
         free(extra);
     }
 score:
-    score_valence(w.sent, n, w.excl, w.quest, out);
+    score_valence(w.sent, n, w.lex, w.nlex, w.excl, w.quest, out);
     free(heap);
     return 0;
 }
