@@ -4,8 +4,18 @@
  * Owns the reference's pipeline (emoji to descriptions, white-space split,
  * punctuation stripping, the valence rules, the "but" pass, the normalisation
  * and Python's rounding), reproduced with the reference's arithmetic order so
- * that every double matches. Lookups go through sentiment_lexicon.c; nothing
- * here allocates for a short text, and a long one takes one heap block.
+ * that every double matches. Nothing here allocates for a short text, and a
+ * long one takes one heap block.
+ *
+ * Speed (issue 4: a million short posts a second on one core) comes from
+ * doing each thing once: a text that is ASCII (or becomes ASCII once its emoji
+ * are described) is lowered whole and turned into bit masks 16 bytes at a
+ * time (split_ascii()); tokens are found by bit scans; each word is hashed
+ * once, its table slot prefetched while the split goes on, and looked up
+ * afterwards (resolve_words()), when the misses of all the words have
+ * overlapped; the rules and the sums visit the lexicon words only. Other
+ * texts take the code point path (split_words()); the two agree to the bit,
+ * as the unit tests check on 4,300 texts.
  */
 #include "text/sentiment.h"
 

@@ -29,8 +29,9 @@ typedef struct sentiment_model sentiment_model_t;
 
 /* Builds the model from the lexicon texts (contents of vader_lexicon.txt and
  * emoji_utf8_lexicon.txt). Returns NULL on malformed input: invalid UTF-8, a
- * line without two tab-separated fields, a valence that is not a finite
- * decimal number, or an empty emoji file. Duplicated keys: the last one wins. */
+ * line without two tab-separated fields, a key longer than 65,535 bytes, a
+ * valence that is not a finite decimal number, or an empty emoji file.
+ * Duplicated keys: the last one wins. */
 sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, const char *emoji,
                                        size_t emoji_len);
 

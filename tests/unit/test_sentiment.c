@@ -366,6 +366,13 @@ static void test_model_parsing(void **state)
                                           "good\t0x10\n", "good\t1.9\n\xff\t1\n"};
     for (size_t i = 0; i < sizeof bad_lex / sizeof bad_lex[0]; i++)
         assert_null(sentiment_model_new(bad_lex[i], strlen(bad_lex[i]), emoji, strlen(emoji)));
+    size_t big = 70000; /* a key past 65,535 bytes */
+    char *huge = malloc(big + 8);
+    assert_non_null(huge);
+    memset(huge, 'a', big);
+    memcpy(huge + big, "\t1.0\n", 5);
+    assert_null(sentiment_model_new(huge, big + 5, emoji, strlen(emoji)));
+    free(huge);
     assert_null(sentiment_model_new(lex, strlen(lex), "", 0));             /* no emoji line */
     assert_null(sentiment_model_new(lex, strlen(lex), "a\tb\n\nc\td", 9)); /* empty line */
     m = sentiment_model_new("", 0, emoji, strlen(emoji)); /* an empty lexicon is valid */
