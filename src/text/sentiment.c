@@ -1182,7 +1182,9 @@ static bool all_ascii(const unsigned char *p, size_t len)
     return (acc & 0x8080808080808080ull) == 0;
 }
 
-int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, sentiment_t *out)
+/* sentiment_score(), and sentiment__score_general() with fast false. */
+static int score(const sentiment_model_t *m, const char *text, size_t len, sentiment_t *out,
+                 bool fast)
 {
     _Alignas(16) unsigned char stack[STACK_SCRATCH];
     unsigned char *heap = NULL;
@@ -1200,6 +1202,7 @@ int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, se
         return PARLEY_EINVAL;
     }
     if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
+    ascii = ascii && fast;
 
     /* Scratch: [replaced text][lowered words][masks][words][sentiments][lexicon
      * word indices][but state] */
@@ -1262,4 +1265,15 @@ score:
     score_valence(w.sent, n, w.lex, w.nlex, w.excl, w.quest, out);
     free(heap);
     return 0;
+}
+
+int sentiment_score(const sentiment_model_t *m, const char *text, size_t len, sentiment_t *out)
+{
+    return score(m, text, len, out, true);
+}
+
+int sentiment__score_general(const sentiment_model_t *m, const char *text, size_t len,
+                             sentiment_t *out)
+{
+    return score(m, text, len, out, false);
 }

@@ -58,6 +58,11 @@ size_t sentiment_repr(double x, char *buf, size_t cap);
 
 /* ---- Internal: shared by sentiment.c and sentiment_lexicon.c, not API ---- */
 
+/* sentiment_score() through the code point path alone, never the ASCII one:
+ * what the fuzz target compares the fast path against. */
+int sentiment__score_general(const sentiment_model_t *m, const char *text, size_t len,
+                             sentiment_t *out);
+
 enum {
     SENTIMENT__LEX = 1,         /* in the VADER lexicon: valence */
     SENTIMENT__BOOST = 2,       /* in the booster/dampener table: sentiment__boost() */

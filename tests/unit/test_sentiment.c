@@ -92,6 +92,10 @@ static void test_dev_corpus(void **state)
         snprintf(want, sizeof want, "{\"neg\":%s,\"neu\":%s,\"pos\":%s,\"compound\":%s}", f[1],
                  f[2], f[3], f[4]);
         score_json(m, f[0], strlen(f[0]), got);
+        sentiment_t fast, general; /* the ASCII path and the code point path agree */
+        assert_int_equal(sentiment_score(m, f[0], strlen(f[0]), &fast), 0);
+        assert_int_equal(sentiment__score_general(m, f[0], strlen(f[0]), &general), 0);
+        assert_memory_equal(&fast, &general, sizeof fast);
         lines++;
         if (strcmp(want, got) != 0 && ++bad <= 10)
             printf("mismatch on line %zu: %s\n  want %s\n  got  %s\n", lines, f[0], want, got);
@@ -189,7 +193,11 @@ static void test_regress(void **state)
         size_t tl = unescape(line);
         char got[SENTIMENT_JSON_MAX];
         sentiment_t sc;
-        if (sentiment_score(m, line, tl, &sc) == PARLEY_EINVAL)
+        sentiment_t general;
+        int rc = sentiment_score(m, line, tl, &sc);
+        assert_int_equal(sentiment__score_general(m, line, tl, &general), rc);
+        assert_memory_equal(&sc, &general, sizeof sc);
+        if (rc == PARLEY_EINVAL)
             snprintf(got, sizeof got, "EINVAL");
         else
             sentiment_format_json(&sc, got, sizeof got);
