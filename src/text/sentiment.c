@@ -182,6 +182,14 @@ typedef struct {
     double *sent;
 } work_t;
 
+/* The end of the run of ASCII bytes that starts at p[i]. */
+static inline size_t ascii_run(const unsigned char *p, size_t i, size_t len)
+{
+    while (i + 8 <= len && !(sentiment__load64le(p + i) & 0x8080808080808080ull)) i += 8;
+    while (i < len && p[i] < 0x80) i++;
+    return i;
+}
+
 /* Validates text and measures it after the reference's emoji replacement;
  * returns false on invalid UTF-8. *ascii_after tells whether the replaced
  * text will be all ASCII (every non-ASCII code point an emoji with an ASCII
@@ -194,9 +202,11 @@ static bool measure(const sentiment_model_t *m, const unsigned char *p, size_t l
     bool prev_space = true, ascii = true;
     *has_emoji = false;
     for (size_t i = 0; i < len;) {
-        if (p[i] < 0x80) {
-            prev_space = p[i] == ' ';
-            i++, total++;
+        if (p[i] < 0x80) { /* a run of ASCII at once */
+            size_t j = ascii_run(p, i, len);
+            prev_space = p[j - 1] == ' ';
+            total += j - i;
+            i = j;
             continue;
         }
         uint32_t cp;
@@ -228,8 +238,16 @@ static void replace_emoji(const sentiment_model_t *m, const unsigned char *p, si
     uint32_t min_cp = sentiment__emoji_min_cp(m);
     bool prev_space = true;
     for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) { /* a run of ASCII at once */
+            size_t j = ascii_run(p, i, len);
+            memcpy(out, p + i, j - i);
+            out += j - i;
+            prev_space = p[j - 1] == ' ';
+            i = j;
+            continue;
+        }
         uint32_t cp;
-        size_t n = p[i] < 0x80 ? 1 : utf8_decode(p + i, len - i, &cp);
+        size_t n = utf8_decode(p + i, len - i, &cp);
         size_t dlen;
         const char *d;
         if (n > 1 && cp >= min_cp && (d = sentiment__emoji(m, cp, &dlen, NULL)) != NULL) {
