@@ -1059,11 +1059,11 @@ static void score_valence(const double *sent, size_t n, const uint32_t *lex, siz
 
         double pos_sum = 0.0, neg_sum = 0.0;
         size_t neu_count = n - nlex;
-        for (size_t j = 0; j < nlex; j++) {
+        for (size_t j = 0; j < nlex; j++) { /* adding +0.0 changes neither sum */
             double v = sent[lex[j]];
-            if (v > 0) pos_sum += (v + 1);
-            if (v < 0) neg_sum += (v - 1);
-            if (v == 0) neu_count++;
+            pos_sum += v > 0 ? v + 1 : 0.0;
+            neg_sum += v < 0 ? v - 1 : 0.0;
+            neu_count += v == 0;
         }
         if (pos_sum > fabs(neg_sum))
             pos_sum += punct;
@@ -1092,9 +1092,9 @@ double sentiment_round(double x, int ndigits)
              * clearly off one half decides the rounding; n / p then is the
              * double nearest the decimal, as Python's strtod gives. */
             double f = (double)(int64_t)y, frac = y - f; /* floor(): 0 <= y < 1e6 */
-            if (fabs(frac - 0.5) > 1e-6) {
-                double r = (frac > 0.5 ? f + 1 : f) / p;
-                return x < 0 ? -r : r;
+            if (fabs(frac - 0.5) > 1e-6) { /* without branches: the halves are a coin toss */
+                double r = (f + (double)(frac > 0.5)) / p;
+                return copysign(r, x);
             }
         }
     }
