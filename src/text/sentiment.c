@@ -59,7 +59,7 @@ enum {
 
 /* One white-space separated token of the reference, after its stripping. */
 typedef struct {
-    const sentiment__entry_t *e; /* entry of the lowered token, or NULL */
+    const sentiment__entry_t *e; /* entry of the lowered token, or &no_entry */
     const char *lw;              /* the lowered token (Python's str.lower()) */
     uint32_t lwlen;
     uint32_t hash; /* sentiment__hash() of lw */
@@ -493,42 +493,46 @@ static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper,
     prefetch_slot(&w->view, wd->hash);
 }
 
-/* The entry of the first slot whose tag is that of hash h (its key still to
- * be compared), or NULL when no key has that hash. */
-static inline const sentiment__entry_t *candidate(const sentiment__view_t *v, uint32_t h)
+/* What an absent word reads: no flags, SW__NONE. */
+static const sentiment__entry_t no_entry;
+
+/* The word's entry, or &no_entry. Whether a word is in the table is a coin
+ * toss to the branch predictor, so the usual cases (the home slot holds the
+ * word, or is empty) are told apart without a branch; a home slot taken by
+ * another key sends the word down the probe sequence (lookup_padded()). */
+static inline const sentiment__entry_t *probe(const sentiment__view_t *v, const word_t *wd)
 {
-    uint8_t tag = sentiment__tag(h);
-    for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
-        uint8_t t = v->tags[i];
-        if (t == 0) return NULL;
-        if (t == tag) {
-            __builtin_prefetch(&v->table[i]);
-            return &v->table[i];
-        }
+    uint32_t home = wd->hash & v->mask;
+    unsigned t0 = v->tags[home];
+    const sentiment__entry_t *c = &v->table[home];
+    size_t len = wd->lwlen, r = len < 8 ? len : 8;
+    uint64_t d =
+        (sentiment__load64le((const unsigned char *)wd->lw) ^ sentiment__load64le(c->key8)) &
+        (((1ull << (4 * r)) << (4 * r)) - 1);
+    bool ok = (t0 == sentiment__tag(wd->hash)) & (c->key_len == len) & (d == 0);
+    if (ok && len > 8) ok = key_is_padded(v, c, wd->lw, len);
+    if (__builtin_expect(!ok && t0 != 0, 0)) {
+        const sentiment__entry_t *e = lookup_padded(v, wd->lw, len, wd->hash);
+        return e ? e : &no_entry;
     }
+    return ok ? c : &no_entry;
 }
 
-/* Looks every word up and gathers what the rules ask of it. The tags were
- * prefetched by add_word(); a first pass finds the candidate entries by tag
- * and prefetches them, a second one compares the keys. */
+/* Looks every word up (its tag and home entry were prefetched by add_word())
+ * and gathers what the rules ask of it. */
 static void resolve_words(work_t *w)
 {
     word_t *ws = w->words;
     size_t n = w->nwords, nlex = 0, first_but = n;
-    for (size_t i = 0; i < n; i++) ws[i].e = candidate(&w->view, ws[i].hash);
     for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
-        const sentiment__entry_t *e = wd->e;
-        unsigned flags = wd->flags & W_UPPER;
-        if (e && !key_is_padded(&w->view, e, wd->lw, wd->lwlen))
-            e = wd->e = lookup_padded(&w->view, wd->lw, wd->lwlen, wd->hash); /* collision */
-        wd->id = SW__NONE;
-        if (e) {
-            flags |= e->flags & (W_LEX | W_BOOST | W_IDIOM_PART);
-            if (e->flags & SENTIMENT__NEGATE) flags |= W_NEGATED;
-            wd->id = e->word;
-            if (e->word == SW__BUT && first_but == n) first_but = i;
-        }
+        const sentiment__entry_t *e = probe(&w->view, wd);
+        unsigned ef = e->flags;
+        unsigned flags = (wd->flags & W_UPPER) | (ef & (W_LEX | W_BOOST | W_IDIOM_PART)) |
+                         ((ef & SENTIMENT__NEGATE) ? W_NEGATED : 0);
+        wd->e = e;
+        wd->id = e->word;
+        if (e->word == SW__BUT && first_but == n) first_but = i;
         if ((wd->flags & W_MAYBE_NT) && has_nt(wd->lw, wd->lwlen)) flags |= W_NEGATED;
         wd->flags = (uint8_t)flags;
         w->lex[nlex] = (uint32_t)i;
