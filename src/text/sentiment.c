@@ -439,11 +439,10 @@ static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi,
     return (up ? B_UPPER : 0) | (lo ? B_LOWER : 0);
 }
 
-/* Starts loading the tag and the entry of h's home slot, where a present key
- * usually is: by the time resolve_words() runs, both have arrived. */
+/* Starts loading the entry of h's home slot, where a present key usually is:
+ * by the time resolve_words() runs, it has arrived. */
 static inline void prefetch_slot(const sentiment__view_t *v, uint32_t h)
 {
-    __builtin_prefetch(&v->tags[h & v->mask]);
     __builtin_prefetch(&v->table[h & v->mask]);
 }
 
@@ -502,16 +501,14 @@ static const sentiment__entry_t no_entry;
  * another key sends the word down the probe sequence (lookup_padded()). */
 static inline const sentiment__entry_t *probe(const sentiment__view_t *v, const word_t *wd)
 {
-    uint32_t home = wd->hash & v->mask;
-    unsigned t0 = v->tags[home];
-    const sentiment__entry_t *c = &v->table[home];
+    const sentiment__entry_t *c = &v->table[wd->hash & v->mask];
     size_t len = wd->lwlen, r = len < 8 ? len : 8;
     uint64_t d =
         (sentiment__load64le((const unsigned char *)wd->lw) ^ sentiment__load64le(c->key8)) &
         (((1ull << (4 * r)) << (4 * r)) - 1);
-    bool ok = (t0 == sentiment__tag(wd->hash)) & (c->key_len == len) & (d == 0);
+    bool ok = (c->used != 0) & (c->hash == wd->hash) & (c->key_len == len) & (d == 0);
     if (ok && len > 8) ok = key_is_padded(v, c, wd->lw, len);
-    if (__builtin_expect(!ok && t0 != 0, 0)) {
+    if (__builtin_expect(!ok && c->used, 0)) {
         const sentiment__entry_t *e = lookup_padded(v, wd->lw, len, wd->hash);
         return e ? e : &no_entry;
     }

@@ -149,18 +149,9 @@ const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const ch
  * time (sentiment__lookup_hashed() is the reference for both). */
 typedef struct {
     const sentiment__entry_t *table; /* open addressing, linear probing */
-    const uint8_t *tags;             /* per slot: 0 empty, else sentiment__tag() of its hash */
     const char *pool;                /* key bytes */
     uint32_t mask;                   /* table size - 1 */
 } sentiment__view_t;
-
-/* A slot's tag: one byte of its hash (never 0), so that a word absent from
- * the table is usually told by the 32 KB tag array alone, without touching
- * the entries. */
-static inline uint8_t sentiment__tag(uint32_t hash)
-{
-    return (uint8_t)((hash >> 24) | 1);
-}
 
 sentiment__view_t sentiment__view(const sentiment_model_t *m);
 

@@ -4,8 +4,8 @@
  * Owns the read-only model built from vader_lexicon.txt and
  * emoji_utf8_lexicon.txt plus the reference's fixed word lists (boosters,
  * negations, special-case idioms), held in two open-addressing hash tables
- * built once: words (entries inline, 32 bytes each) and emoji code points. Never scores text: that
- * is sentiment.c.
+ * built once: words (32-byte entries inline, so that a lookup touches one
+ * cache line) and emoji code points. Never scores text: that is sentiment.c.
  */
 #include "text/sentiment.h"
 
@@ -24,7 +24,6 @@ typedef struct {
 
 struct sentiment_model {
     sentiment__entry_t *table; /* open addressing, linear probing */
-    uint8_t *tags;             /* sentiment__tag() of each used slot, 0 for empty */
     size_t nentries, cap;      /* keys held, and at most */
     uint32_t mask;             /* table size - 1 */
     char *pool;                /* key bytes and emoji descriptions */
@@ -128,7 +127,7 @@ const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, c
 
 sentiment__view_t sentiment__view(const sentiment_model_t *m)
 {
-    return (sentiment__view_t){m->table, m->tags, m->pool, m->mask};
+    return (sentiment__view_t){m->table, m->pool, m->mask};
 }
 
 double sentiment__special(const sentiment__entry_t *e)
@@ -182,7 +181,6 @@ static sentiment__entry_t *entry_get(sentiment_model_t *m, const char *key, size
     }
     if (m->nentries == m->cap) abort(); /* sized up front; a bug if hit */
     m->nentries++;
-    m->tags[i] = sentiment__tag(h);
     sentiment__entry_t *e = &m->table[i];
     memset(e, 0, sizeof *e);
     e->used = 1;
@@ -403,10 +401,9 @@ sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, 
     m->emoji_min = UINT32_MAX;
     m->pool_cap = lexicon_len + emoji_len + fixed_words_bytes();
     m->table = aligned_alloc(_Alignof(sentiment__entry_t), nslots * sizeof *m->table);
-    m->tags = calloc(nslots, 1);
     m->emoji = calloc(nemoji, sizeof *m->emoji);
     m->pool = calloc(1, m->pool_cap + 8); /* + 8: the scorer reads keys 8 bytes at a time */
-    if (!m->table || !m->tags || !m->emoji || !m->pool) goto fail;
+    if (!m->table || !m->emoji || !m->pool) goto fail;
     memset(m->table, 0, nslots * sizeof *m->table);
 
     /* Fixed words first so the lexicon's own entries land in the same slots. */
@@ -423,7 +420,6 @@ void sentiment_model_free(sentiment_model_t *m)
 {
     if (!m) return;
     free(m->table);
-    free(m->tags);
     free(m->emoji);
     free(m->pool);
     free(m);
