@@ -4,7 +4,10 @@
  * Usage: bench_text CORPUS.tsv VADER_LEXICON EMOJI_LEXICON
  * Takes the text column of the corpus, repeats it to at least 1,000,000
  * texts, and times (a) a ceiling pass that only reads and tokenizes them with
- * tok_split() and (b) sentiment_score() on the same texts.
+ * the real tokenizer, tok_split(), and (b) sentiment_score() on the same
+ * texts. Prints posts/s by the wall clock (the figure the goal of issue 4 is
+ * checked against: PASS/FAIL at 1,000,000 posts/s) and, because the
+ * benchmark machine is shared, also per CPU second of the thread.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -16,7 +19,8 @@
 #include "text/sentiment.h"
 #include "text/tokenize.h"
 
-#define MIN_TEXTS 1000000
+#define MIN_TEXTS    1000000
+#define GOAL_POSTS_S 1000000 /* issue 4: short posts per second on one core */
 
 typedef struct {
     const char *p;
@@ -43,11 +47,23 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this thread: what the figures would be on an idle core, shown
+ * beside the wall-clock ones because the benchmark machine is shared. */
+static double cpu_now(void)
+{
+    return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 int main(int argc, char **argv)
@@ -88,27 +104,32 @@ int main(int argc, char **argv)
     /* (a) ceiling: read and tokenize */
     tok_t toks[512];
     size_t ntok = 0;
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     for (size_t r = 0; r < reps; r++)
         for (size_t i = 0; i < nlines; i++) ntok += tok_split(lines[i].p, lines[i].len, toks, 512);
-    double t_tok = now() - t0;
+    double t_tok = now() - t0, c_tok = cpu_now() - c0;
 
     /* (b) sentiment */
     double check = 0;
     sentiment_t s;
     t0 = now();
+    c0 = cpu_now();
     for (size_t r = 0; r < reps; r++)
         for (size_t i = 0; i < nlines; i++) {
             if (sentiment_score(m, lines[i].p, lines[i].len, &s) != 0) return 1;
             check += s.compound;
         }
-    double t_sent = now() - t0;
+    double t_sent = now() - t0, c_sent = cpu_now() - c0;
 
     double tok_rate = (double)total / t_tok, sent_rate = (double)total / t_sent;
     printf("texts: %zu (%zu distinct, %.1f bytes mean), tokens %zu, checksum %.4f\n", total, nlines,
            (double)bytes / (double)nlines, ntok / reps, check / (double)reps);
     printf("sentiment: %.0f posts/s (ceiling tokenize %.0f posts/s, ratio %.2f)\n", sent_rate,
            tok_rate, sent_rate / tok_rate);
+    printf("  per CPU second of this thread: sentiment %.0f posts/s, ceiling %.0f posts/s\n",
+           (double)total / c_sent, (double)total / c_tok);
+    printf("sentiment >= %d posts/s on one core: %s\n", GOAL_POSTS_S,
+           sent_rate >= GOAL_POSTS_S ? "PASS" : "FAIL");
     sentiment_model_free(m);
     free(lines);
     free(corpus);

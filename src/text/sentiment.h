@@ -10,6 +10,7 @@
 #ifndef PARLEY_TEXT_SENTIMENT_H
 #define PARLEY_TEXT_SENTIMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,8 +29,9 @@ typedef struct sentiment_model sentiment_model_t;
 
 /* Builds the model from the lexicon texts (contents of vader_lexicon.txt and
  * emoji_utf8_lexicon.txt). Returns NULL on malformed input: invalid UTF-8, a
- * line without two tab-separated fields, a valence that is not a finite
- * decimal number, or an empty emoji file. Duplicated keys: the last one wins. */
+ * line without two tab-separated fields, a key longer than 65,535 bytes, a
+ * valence that is not a finite decimal number, or an empty emoji file.
+ * Duplicated keys: the last one wins. */
 sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, const char *emoji,
                                        size_t emoji_len);
 
@@ -56,13 +58,22 @@ size_t sentiment_repr(double x, char *buf, size_t cap);
 
 /* ---- Internal: shared by sentiment.c and sentiment_lexicon.c, not API ---- */
 
+/* sentiment_score() through the code point path alone, never the ASCII one:
+ * what the fuzz target compares the fast path against. */
+int sentiment__score_general(const sentiment_model_t *m, const char *text, size_t len,
+                             sentiment_t *out);
+
 enum {
-    SENTIMENT__LEX = 1,        /* in the VADER lexicon: valence */
-    SENTIMENT__BOOST = 2,      /* in the booster/dampener table: boost */
-    SENTIMENT__SPECIAL = 4,    /* a special-case idiom: special */
-    SENTIMENT__NEGATE = 8,     /* in the reference's NEGATE list */
-    SENTIMENT__IDIOM_PART = 16 /* a word of a multi-word special case or booster */
+    SENTIMENT__LEX = 1,         /* in the VADER lexicon: valence */
+    SENTIMENT__BOOST = 2,       /* in the booster/dampener table: sentiment__boost() */
+    SENTIMENT__SPECIAL = 4,     /* a special-case idiom: sentiment__special() */
+    SENTIMENT__NEGATE = 8,      /* in the reference's NEGATE list */
+    SENTIMENT__IDIOM_PART = 16, /* a word of a multi-word special case or booster */
+    SENTIMENT__DAMPEN = 32      /* with SENTIMENT__BOOST: a dampener (B_DECR, not B_INCR) */
 };
+
+#define SENTIMENT__B_INCR 0.293
+#define SENTIMENT__B_DECR -0.293
 
 /* Words the rules compare against by name. */
 typedef enum {
@@ -83,29 +94,78 @@ typedef enum {
     SW__DOUBT
 } sentiment__word_t;
 
+/* One key of the model and a slot of its open-addressing table at once: 32
+ * bytes, so that looking a word up touches one cache line (and the pool only
+ * for a key longer than eight bytes), which the scorer prefetches. */
 typedef struct {
-    double valence, boost, special;
+    _Alignas(32) double valence;
+    uint32_t hash;         /* sentiment__hash() of the key */
+    uint32_t key_off;      /* the whole key is key_len bytes at key_off in the pool */
+    unsigned char key8[8]; /* the key's first eight bytes, zero-filled */
+    uint16_t key_len;
     uint8_t flags;
-    uint8_t word; /* sentiment__word_t */
+    uint8_t word;    /* sentiment__word_t */
+    uint8_t used;    /* 0 marks an empty slot */
+    uint8_t special; /* with SENTIMENT__SPECIAL: index of its value */
 } sentiment__entry_t;
 
-/* FNV-1a over key bytes: the hash the model's table is keyed by, inline so
- * that the scorer can fold it into its lowering pass. */
-#define SENTIMENT__HASH_INIT 2166136261u
-static inline uint32_t sentiment__hash_step(uint32_t h, unsigned char c)
+static inline double sentiment__boost(const sentiment__entry_t *e)
 {
-    return (h ^ c) * 16777619u;
+    return (e->flags & SENTIMENT__DAMPEN) ? SENTIMENT__B_DECR : SENTIMENT__B_INCR;
 }
 
-/* The entry whose key is exactly key[0..len), or NULL; hash is the FNV-1a of
- * the key, sentiment__lookup() computes it. */
+/* The value of a special-case idiom (an entry with SENTIMENT__SPECIAL). */
+double sentiment__special(const sentiment__entry_t *e);
+
+/* The hash the model's table is keyed by: eight bytes at a time through a
+ * multiply-xorshift, the tail zero-filled. Inline so that the scorer hashes the
+ * token it has just lowered while those bytes are still in registers/L1. */
+static inline uint32_t sentiment__hash(const char *key, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)key;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len, w;
+    for (; len >= 8; s += 8, len -= 8) {
+        w = (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+            (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
+            (uint64_t)s[7] << 56;
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    w = 0;
+    for (size_t k = 0; k < len; k++) w |= (uint64_t)s[k] << (8 * k);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h >> 32);
+}
+
+/* The entry whose key is exactly key[0..len), or NULL; hash is the hash of
+ * key (sentiment__hash()), which sentiment__lookup() computes itself. */
 const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, const char *key,
                                                    size_t len, uint32_t hash);
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key,
                                             size_t len);
 
-/* The description replacing code point cp, or NULL (then *len is untouched). */
-const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len);
+/* The word table as the scorer probes it, inline: sentiment.c prefetches a
+ * word's slot while it splits the text and compares keys eight bytes at a
+ * time (sentiment__lookup_hashed() is the reference for both). */
+typedef struct {
+    const sentiment__entry_t *table; /* open addressing, linear probing */
+    const char *pool;                /* key bytes */
+    uint32_t mask;                   /* table size - 1 */
+} sentiment__view_t;
+
+sentiment__view_t sentiment__view(const sentiment_model_t *m);
+
+/* Little-endian load of eight bytes (one move on x86-64). */
+static inline uint64_t sentiment__load64le(const unsigned char *s)
+{
+    return (uint64_t)s[0] | (uint64_t)s[1] << 8 | (uint64_t)s[2] << 16 | (uint64_t)s[3] << 24 |
+           (uint64_t)s[4] << 32 | (uint64_t)s[5] << 40 | (uint64_t)s[6] << 48 |
+           (uint64_t)s[7] << 56;
+}
+
+/* The description replacing code point cp, or NULL (then *len and *ascii are
+ * untouched); *ascii (ascii may be NULL) tells whether it is all ASCII. */
+const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len, bool *ascii);
 
 /* Python's str.isspace() for one code point (Unicode 14, as CPython 3.11). */
 int sentiment__is_space(uint32_t cp);

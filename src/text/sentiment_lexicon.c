@@ -4,10 +4,12 @@
  * Owns the read-only model built from vader_lexicon.txt and
  * emoji_utf8_lexicon.txt plus the reference's fixed word lists (boosters,
  * negations, special-case idioms), held in two open-addressing hash tables
- * built once. Never scores text: that is sentiment.c.
+ * built once: words (32-byte entries inline, so that a lookup touches one
+ * cache line) and emoji code points. Never scores text: that is sentiment.c.
  */
 #include "text/sentiment.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,28 +17,16 @@
 
 #include <utf8proc.h>
 
-#define B_INCR 0.293
-#define B_DECR -0.293
-
-typedef struct {
-    uint32_t hash, idx; /* idx is entry index + 1; 0 marks an empty slot */
-} slot_t;
-
 typedef struct {
     uint32_t cp, off, len; /* code point + 1; 0 marks an empty slot */
+    bool ascii;            /* the description is all ASCII */
 } emoji_slot_t;
 
-typedef struct {
-    uint32_t off, len;
-} span_t;
-
 struct sentiment_model {
-    sentiment__entry_t *entries;
-    span_t *keys;
-    size_t nentries, cap;
-    slot_t *slots;
-    uint32_t mask;
-    char *pool; /* key bytes and emoji descriptions */
+    sentiment__entry_t *table; /* open addressing, linear probing */
+    size_t nentries, cap;      /* keys held, and at most */
+    uint32_t mask;             /* table size - 1 */
+    char *pool;                /* key bytes and emoji descriptions */
     size_t pool_len, pool_cap;
     emoji_slot_t *emoji;
     uint32_t emoji_mask, emoji_min;
@@ -91,11 +81,16 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static uint32_t hash_bytes(const char *s, size_t len)
+/* Whether entry e's key is key[0..len): an inline loop, as keys are short
+ * and a call to memcmp() would cost more than the comparison. */
+static inline bool key_is(const sentiment_model_t *m, const sentiment__entry_t *e, const char *key,
+                          size_t len)
 {
-    uint32_t h = SENTIMENT__HASH_INIT;
-    for (size_t i = 0; i < len; i++) h = sentiment__hash_step(h, (unsigned char)s[i]);
-    return h;
+    if (e->key_len != len) return false;
+    const char *k = m->pool + e->key_off;
+    for (size_t i = 0; i < len; i++)
+        if (k[i] != key[i]) return false;
+    return true;
 }
 
 int sentiment__is_space(uint32_t cp)
@@ -117,29 +112,38 @@ int sentiment__is_space(uint32_t cp)
 
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key, size_t len)
 {
-    return sentiment__lookup_hashed(m, key, len, hash_bytes(key, len));
+    return sentiment__lookup_hashed(m, key, len, sentiment__hash(key, len));
 }
 
 const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, const char *key,
                                                    size_t len, uint32_t h)
 {
     for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
-        const slot_t *s = &m->slots[i];
-        if (s->idx == 0) return NULL;
-        if (s->hash != h) continue;
-        const span_t *k = &m->keys[s->idx - 1];
-        if (k->len == len && memcmp(m->pool + k->off, key, len) == 0)
-            return &m->entries[s->idx - 1];
+        const sentiment__entry_t *e = &m->table[i];
+        if (!e->used) return NULL;
+        if (e->hash == h && key_is(m, e, key, len)) return e;
     }
 }
 
-const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len)
+sentiment__view_t sentiment__view(const sentiment_model_t *m)
+{
+    return (sentiment__view_t){m->table, m->pool, m->mask};
+}
+
+double sentiment__special(const sentiment__entry_t *e)
+{
+    assert(e->flags & SENTIMENT__SPECIAL);
+    return special_cases[e->special].value;
+}
+
+const char *sentiment__emoji(const sentiment_model_t *m, uint32_t cp, size_t *len, bool *ascii)
 {
     for (uint32_t i = (cp * 2654435761u) & m->emoji_mask;; i = (i + 1) & m->emoji_mask) {
         const emoji_slot_t *s = &m->emoji[i];
         if (s->cp == 0) return NULL;
         if (s->cp == cp + 1) {
             *len = s->len;
+            if (ascii) *ascii = s->ascii;
             return m->pool + s->off;
         }
     }
@@ -167,23 +171,24 @@ static uint32_t pool_add(sentiment_model_t *m, const char *s, size_t len)
 /* The entry for key, created empty when absent. */
 static sentiment__entry_t *entry_get(sentiment_model_t *m, const char *key, size_t len)
 {
-    uint32_t h = hash_bytes(key, len);
+    uint32_t h = sentiment__hash(key, len);
     uint32_t i = h & m->mask;
+    assert(len <= UINT16_MAX);
     for (;; i = (i + 1) & m->mask) {
-        slot_t *s = &m->slots[i];
-        if (s->idx == 0) break;
-        const span_t *k = &m->keys[s->idx - 1];
-        if (s->hash == h && k->len == len && memcmp(m->pool + k->off, key, len) == 0)
-            return &m->entries[s->idx - 1];
+        sentiment__entry_t *e = &m->table[i];
+        if (!e->used) break;
+        if (e->hash == h && key_is(m, e, key, len)) return e;
     }
     if (m->nentries == m->cap) abort(); /* sized up front; a bug if hit */
-    size_t e = m->nentries++;
-    m->keys[e].off = pool_add(m, key, len);
-    m->keys[e].len = (uint32_t)len;
-    memset(&m->entries[e], 0, sizeof m->entries[e]);
-    m->slots[i].hash = h;
-    m->slots[i].idx = (uint32_t)e + 1;
-    return &m->entries[e];
+    m->nentries++;
+    sentiment__entry_t *e = &m->table[i];
+    memset(e, 0, sizeof *e);
+    e->used = 1;
+    e->hash = h;
+    e->key_off = pool_add(m, key, len);
+    e->key_len = (uint16_t)len;
+    memcpy(e->key8, key, len < 8 ? len : 8);
+    return e;
 }
 
 /* Python's str.strip() with no argument on a valid UTF-8 span. */
@@ -290,7 +295,7 @@ static bool add_lexicon_line(sentiment_model_t *m, const char *f0, size_t l0, co
                              size_t l1)
 {
     double v;
-    if (!parse_valence(f1, l1, &v)) return false;
+    if (l0 > UINT16_MAX || !parse_valence(f1, l1, &v)) return false;
     sentiment__entry_t *e = entry_get(m, f0, l0);
     e->flags |= SENTIMENT__LEX;
     e->valence = v;
@@ -311,6 +316,9 @@ static bool add_emoji_line(sentiment_model_t *m, const char *f0, size_t l0, cons
     m->emoji[i].off = pool_add(m, f1, l1);
     m->emoji[i].len = (uint32_t)l1;
     if (l1 > m->emoji_max) m->emoji_max = l1;
+    m->emoji[i].ascii = true;
+    for (size_t k = 0; k < l1; k++)
+        if ((unsigned char)f1[k] >= 0x80) m->emoji[i].ascii = false;
     if ((uint32_t)cp < m->emoji_min) m->emoji_min = (uint32_t)cp;
     return true;
 }
@@ -338,12 +346,12 @@ static void add_fixed_words(sentiment_model_t *m)
         const char *w = incr ? booster_incr[i] : booster_decr[i - COUNT(booster_incr)];
         sentiment__entry_t *e = entry_get(m, w, strlen(w));
         e->flags |= SENTIMENT__BOOST;
-        e->boost = incr ? B_INCR : B_DECR;
+        if (!incr) e->flags |= SENTIMENT__DAMPEN;
     }
     for (size_t i = 0; i < COUNT(special_cases); i++) {
         sentiment__entry_t *e = entry_get(m, special_cases[i].key, strlen(special_cases[i].key));
         e->flags |= SENTIMENT__SPECIAL;
-        e->special = special_cases[i].value;
+        e->special = (uint8_t)i;
     }
     /* every word of a multi-word key, so that joins of other words are
      * refused without building them */
@@ -386,18 +394,17 @@ sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, 
     if (!m) goto fail;
     m->cap = count_lines(lexicon, lexicon_len) + COUNT(negate_words) + COUNT(booster_incr) +
              4 * COUNT(booster_decr) + 4 * COUNT(special_cases) + COUNT(named_words);
-    uint32_t nslots = pow2_at_least(m->cap * 2);
+    uint32_t nslots = pow2_at_least(m->cap * 4); /* at most a quarter full: short probes */
     uint32_t nemoji = pow2_at_least(count_lines(emoji, emoji_len) * 2);
     m->mask = nslots - 1;
     m->emoji_mask = nemoji - 1;
     m->emoji_min = UINT32_MAX;
     m->pool_cap = lexicon_len + emoji_len + fixed_words_bytes();
-    m->entries = malloc(m->cap * sizeof *m->entries);
-    m->keys = malloc(m->cap * sizeof *m->keys);
-    m->slots = calloc(nslots, sizeof *m->slots);
+    m->table = aligned_alloc(_Alignof(sentiment__entry_t), nslots * sizeof *m->table);
     m->emoji = calloc(nemoji, sizeof *m->emoji);
-    m->pool = malloc(m->pool_cap ? m->pool_cap : 1);
-    if (!m->entries || !m->keys || !m->slots || !m->emoji || !m->pool) goto fail;
+    m->pool = calloc(1, m->pool_cap + 8); /* + 8: the scorer reads keys 8 bytes at a time */
+    if (!m->table || !m->emoji || !m->pool) goto fail;
+    memset(m->table, 0, nslots * sizeof *m->table);
 
     /* Fixed words first so the lexicon's own entries land in the same slots. */
     add_fixed_words(m);
@@ -412,9 +419,7 @@ fail:
 void sentiment_model_free(sentiment_model_t *m)
 {
     if (!m) return;
-    free(m->entries);
-    free(m->keys);
-    free(m->slots);
+    free(m->table);
     free(m->emoji);
     free(m->pool);
     free(m);

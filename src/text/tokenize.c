@@ -35,18 +35,19 @@ typedef struct {
 
 /* The code point at i, or -1 past the end or on an invalid byte; *n gets its
  * length (1 for an invalid byte). */
-static int32_t at(const text_t *t, size_t i, size_t *n)
+static inline int32_t at(const text_t *t, size_t i, size_t *n)
 {
     int32_t cp = -1;
     *n = 1;
     if (i >= t->len) return -1;
+    if (t->p[i] < 0x80) return t->p[i];
     size_t k = decode(t->p + i, t->len - i, &cp);
     if (k == 0) return -1;
     *n = k;
     return cp;
 }
 
-static bool is_space(int32_t cp)
+static inline bool is_space(int32_t cp)
 {
     if (cp < 0) return false;
     if (cp <= 0x20) return true; /* white space and C0 controls both separate */
@@ -55,14 +56,34 @@ static bool is_space(int32_t cp)
     return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;
 }
 
-static bool is_ascii_alnum(int32_t cp)
+static inline bool is_ascii_alnum(int32_t cp)
 {
     return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
 }
 
-static bool in_set(unsigned char c, const char *set)
+/* The few ASCII character sets the rules test, as bits of one table: a
+ * lookup per byte instead of a strchr(). */
+enum {
+    CS_URL_START = 1, /* hHwW */
+    CS_URL_TRAIL = 2, /* .,;:!?' : stripped from the end of a URL */
+    CS_EMAIL = 4,     /* ._%+- : besides letters and digits, in a local part */
+    CS_EMOTICON = 8   /* >:;<^-oO=( : may start an emoticon */
+};
+
+/* clang-format off */
+static const uint8_t char_sets[128] = {
+    ['h'] = CS_URL_START, ['H'] = CS_URL_START, ['w'] = CS_URL_START, ['W'] = CS_URL_START,
+    ['.'] = CS_URL_TRAIL | CS_EMAIL, [','] = CS_URL_TRAIL, [';'] = CS_URL_TRAIL | CS_EMOTICON,
+    [':'] = CS_URL_TRAIL | CS_EMOTICON, ['!'] = CS_URL_TRAIL, ['?'] = CS_URL_TRAIL,
+    ['\''] = CS_URL_TRAIL, ['_'] = CS_EMAIL, ['%'] = CS_EMAIL, ['+'] = CS_EMAIL,
+    ['-'] = CS_EMAIL | CS_EMOTICON, ['>'] = CS_EMOTICON, ['<'] = CS_EMOTICON,
+    ['^'] = CS_EMOTICON, ['o'] = CS_EMOTICON, ['O'] = CS_EMOTICON, ['='] = CS_EMOTICON,
+    ['('] = CS_EMOTICON};
+/* clang-format on */
+
+static inline bool in_set(unsigned char c, unsigned set)
 {
-    return c != '\0' && strchr(set, c) != NULL;
+    return c < 128 && (char_sets[c] & set);
 }
 
 static bool is_digit(int32_t cp)
@@ -71,7 +92,7 @@ static bool is_digit(int32_t cp)
 }
 
 /* Letters, digits, marks and the connector '_': what a word is made of. */
-static bool is_word_char(int32_t cp)
+static inline bool is_word_char(int32_t cp)
 {
     if (cp < 0x80) return is_ascii_alnum(cp) || cp == '_';
     if (cp < 0) return false;
@@ -139,7 +160,7 @@ static bool ascii_prefix_ci(const text_t *t, size_t i, const char *s)
 static size_t match_url(const text_t *t, size_t i)
 {
     size_t j;
-    if (!in_set(t->p[i], "hHwW")) return 0;
+    if (!in_set(t->p[i], CS_URL_START)) return 0;
     if (ascii_prefix_ci(t, i, "https://"))
         j = i + 8;
     else if (ascii_prefix_ci(t, i, "http://"))
@@ -159,7 +180,7 @@ static size_t match_url(const text_t *t, size_t i)
     }
     for (;;) {
         unsigned char c = t->p[j - 1];
-        if (j > host && (in_set(c, ".,;:!?'") || (c == ')' && close > open))) {
+        if (j > host && (in_set(c, CS_URL_TRAIL) || (c == ')' && close > open))) {
             close -= c == ')';
             j--;
         } else {
@@ -173,7 +194,7 @@ static size_t match_url(const text_t *t, size_t i)
 static size_t match_email(const text_t *t, size_t i)
 {
     size_t j = i;
-    while (j < t->len && (is_ascii_alnum(t->p[j]) || in_set(t->p[j], "._%+-"))) j++;
+    while (j < t->len && (is_ascii_alnum(t->p[j]) || in_set(t->p[j], CS_EMAIL))) j++;
     if (j == i || j >= t->len || t->p[j] != '@') return 0;
     size_t dom = ++j, last_dot;
     while (j < t->len && (is_ascii_alnum(t->p[j]) || t->p[j] == '-' || t->p[j] == '.')) {
@@ -195,7 +216,7 @@ static const char *const emoticons[] = {
 
 static size_t match_emoticon(const text_t *t, size_t i)
 {
-    if (!in_set(t->p[i], ">:;<^-oO=(")) return 0;
+    if (!in_set(t->p[i], CS_EMOTICON)) return 0;
     for (size_t k = 0; k < sizeof emoticons / sizeof emoticons[0]; k++) {
         if (emoticons[k][0] != (char)t->p[i]) continue;
         size_t n = strlen(emoticons[k]);
@@ -273,6 +294,9 @@ size_t tok_split(const char *text, size_t len, tok_t *out, size_t cap)
     size_t count = 0, i = 0;
     bool after_space = true;
     if (!text) return 0;
+    /* the next '@' at or after i: no e-mail address can start where none
+     * follows, which spares most words the scan of match_email() */
+    const unsigned char *next_at = memchr(t.p, '@', t.len);
 
     while (i < t.len) {
         size_t n, end;
@@ -287,7 +311,9 @@ size_t tok_split(const char *text, size_t len, tok_t *out, size_t cap)
             kind = TOK_EMOJI;
         } else if ((end = match_url(&t, i)) != 0) {
             kind = TOK_URL;
-        } else if (is_ascii_alnum(cp) && (end = match_email(&t, i)) != 0) {
+        } else if (next_at && is_ascii_alnum(cp) &&
+                   (next_at >= t.p + i || (next_at = memchr(t.p + i, '@', t.len - i)) != NULL) &&
+                   (end = match_email(&t, i)) != 0) {
             kind = TOK_EMAIL;
         } else if ((cp == '@' || cp == '#') && is_word_char(at(&t, i + 1, &n))) {
             end = match_word(&t, i + 1);

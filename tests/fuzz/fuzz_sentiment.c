@@ -3,7 +3,8 @@
  *
  * Loads the lexicons once from $PARLEY_DATA_DIR (default "data"), then scores
  * every input and checks the invariants: valid UTF-8 scores in range, the
- * JSON fits SENTIMENT_JSON_MAX, and invalid UTF-8 gives PARLEY_EINVAL.
+ * JSON fits SENTIMENT_JSON_MAX, invalid UTF-8 gives PARLEY_EINVAL, and the
+ * ASCII fast path gives the very bits of the code point path.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (rc != 0) abort();
+    sentiment_t g;
+    if (sentiment__score_general(model(), (const char *)data, size, &g) != 0 ||
+        memcmp(&s, &g, sizeof s) != 0)
+        abort();
     if (!(s.compound >= -1 && s.compound <= 1) || !(s.neg >= 0 && s.neg <= 1) ||
         !(s.neu >= 0 && s.neu <= 1) || !(s.pos >= 0 && s.pos <= 1))
         abort();

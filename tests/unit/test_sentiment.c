@@ -1,10 +1,14 @@
 /*
  * test_sentiment.c - unit tests of the VADER port (src/text/sentiment*.c).
  *
- * Usage: test_sentiment CORPUS.tsv VADER_LEXICON EMOJI_LEXICON
+ * Usage: test_sentiment CORPUS.tsv VADER_LEXICON EMOJI_LEXICON REGRESS.tsv
  * The corpus holds 3,000 texts with the reference implementation's four
  * numbers; every line must match exactly. Expected values of the targeted
  * cases were produced by the reference (vaderSentiment 3.3.x) itself.
+ * REGRESS.tsv holds 1,300 synthetic texts (lexicon words in every case,
+ * boosters, negations, idioms, "but", emoji, non-ASCII letters and spaces,
+ * invalid UTF-8) with the scores of the straightforward port that preceded
+ * the fast one (commit 5553b9e): the fast paths must not change a bit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +22,7 @@
 
 #include "text/sentiment.h"
 
-static const char *corpus_path, *lexicon_path, *emoji_path;
+static const char *corpus_path, *lexicon_path, *emoji_path, *regress_path;
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -88,6 +92,10 @@ static void test_dev_corpus(void **state)
         snprintf(want, sizeof want, "{\"neg\":%s,\"neu\":%s,\"pos\":%s,\"compound\":%s}", f[1],
                  f[2], f[3], f[4]);
         score_json(m, f[0], strlen(f[0]), got);
+        sentiment_t fast, general; /* the ASCII path and the code point path agree */
+        assert_int_equal(sentiment_score(m, f[0], strlen(f[0]), &fast), 0);
+        assert_int_equal(sentiment__score_general(m, f[0], strlen(f[0]), &general), 0);
+        assert_memory_equal(&fast, &general, sizeof fast);
         lines++;
         if (strcmp(want, got) != 0 && ++bad <= 10)
             printf("mismatch on line %zu: %s\n  want %s\n  got  %s\n", lines, f[0], want, got);
@@ -145,6 +153,111 @@ static const struct {
     {"Unicode white space", "good\u00a0bad\u2028great\u3000!",
      "{\"neg\":0.297,\"neu\":0.085,\"pos\":0.618,\"compound\":0.5848}"},
 };
+
+/* Undoes the escapes of sentiment_regress.tsv (\\ \t \n \r \xNN) in place;
+ * returns the length. */
+static size_t unescape(char *s)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] != '\\') {
+            s[o++] = s[i];
+            continue;
+        }
+        char c = s[++i];
+        if (c == 'x') {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            s[o++] = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else {
+            s[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+        }
+    }
+    return o;
+}
+
+static void test_regress(void **state)
+{
+    const sentiment_model_t *m = *state;
+    size_t len, lines = 0, bad = 0;
+    char *data = slurp(regress_path, &len);
+    assert_non_null(data);
+    for (char *line = data; line < data + len;) {
+        char *nl = memchr(line, '\n', (size_t)(data + len - line));
+        char *end = nl ? nl : data + len;
+        *end = '\0';
+        char *tab = strrchr(line, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        const char *want = tab + 1;
+        size_t tl = unescape(line);
+        char got[SENTIMENT_JSON_MAX];
+        sentiment_t sc;
+        sentiment_t general;
+        int rc = sentiment_score(m, line, tl, &sc);
+        assert_int_equal(sentiment__score_general(m, line, tl, &general), rc);
+        assert_memory_equal(&sc, &general, sizeof sc);
+        if (rc == PARLEY_EINVAL)
+            snprintf(got, sizeof got, "EINVAL");
+        else
+            sentiment_format_json(&sc, got, sizeof got);
+        lines++;
+        if (strcmp(want, got) != 0 && ++bad <= 10)
+            printf("mismatch on line %zu\n  want %s\n  got  %s\n", lines, want, got);
+        line = end + 1;
+    }
+    printf("regression set: %zu/%zu texts match\n", lines - bad, lines);
+    free(data);
+    assert_int_equal(lines, 1300);
+    assert_int_equal(bad, 0);
+}
+
+/* Leading white space changes nothing, wherever it moves a token relative to
+ * the 64-byte words of the ASCII split's bit masks. */
+static void test_mask_boundaries(void **state)
+{
+    static const char *const texts[] = {
+        "good",
+        "GOOD day",
+        "isn't good!!",
+        "not BAD at all?? really",
+        "kind of great but awful",
+        "Sooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo good",
+        "the shit",
+        "\x1cgood\x07 bad"};
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        char want[SENTIMENT_JSON_MAX], got[SENTIMENT_JSON_MAX], buf[512];
+        score_json(*state, texts[t], strlen(texts[t]), want);
+        for (size_t pad = 0; pad < 140; pad++) {
+            for (size_t k = 0; k < pad; k++) buf[k] = "  \t\n\x1c "[k % 6];
+            size_t tl = strlen(texts[t]);
+            memcpy(buf + pad, texts[t], tl);
+            score_json(*state, buf, pad + tl, got);
+            if (strcmp(want, got) != 0)
+                fail_msg("\"%s\" after %zu spaces: want %s got %s", texts[t], pad, want, got);
+        }
+    }
+}
+
+/* Two keys whose hashes collide: each must still find its own entry (the
+ * scorer's first candidate is the other one). */
+static void test_hash_collision(void **state)
+{
+    (void)state;
+    assert_int_equal(sentiment__hash("rbclgws", 7), sentiment__hash("tsguwos", 7));
+    const char *lex = "rbclgws\t2.0\ntsguwos\t-2.0\n";
+    const char *emoji = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n";
+    sentiment_model_t *m = sentiment_model_new(lex, strlen(lex), emoji, strlen(emoji));
+    assert_non_null(m);
+    sentiment_t a, b, c;
+    assert_int_equal(sentiment_score(m, "rbclgws", 7, &a), 0);
+    assert_int_equal(sentiment_score(m, "tsguwos", 7, &b), 0);
+    assert_int_equal(sentiment_score(m, "rbclgwt", 7, &c), 0);
+    assert_true(a.compound > 0);
+    assert_true(b.compound < 0);
+    assert_true(c.compound == 0);
+    sentiment_model_free(m);
+}
 
 static void test_reference_cases(void **state)
 {
@@ -261,25 +374,46 @@ static void test_model_parsing(void **state)
                                           "good\t0x10\n", "good\t1.9\n\xff\t1\n"};
     for (size_t i = 0; i < sizeof bad_lex / sizeof bad_lex[0]; i++)
         assert_null(sentiment_model_new(bad_lex[i], strlen(bad_lex[i]), emoji, strlen(emoji)));
+    size_t big = 70000; /* a key past 65,535 bytes */
+    char *huge = malloc(big + 8);
+    assert_non_null(huge);
+    memset(huge, 'a', big);
+    memcpy(huge + big, "\t1.0\n", 5);
+    assert_null(sentiment_model_new(huge, big + 5, emoji, strlen(emoji)));
+    free(huge);
     assert_null(sentiment_model_new(lex, strlen(lex), "", 0));             /* no emoji line */
     assert_null(sentiment_model_new(lex, strlen(lex), "a\tb\n\nc\td", 9)); /* empty line */
     m = sentiment_model_new("", 0, emoji, strlen(emoji)); /* an empty lexicon is valid */
     assert_non_null(m);
     sentiment_model_free(m);
+
+    /* a description that is not ASCII: the replaced text must not take the
+     * ASCII-only split */
+    const char *emoji2 = "\xf0\x9f\x98\x8d\tCAF\xc3\x89 au lait\n";
+    const char *lex2 = "caf\xc3\xa9\t2.0\n";
+    m = sentiment_model_new(lex2, strlen(lex2), emoji2, strlen(emoji2));
+    assert_non_null(m);
+    assert_int_equal(sentiment_score(m, "\xf0\x9f\x98\x8d", 4, &s), 0);
+    assert_true(s.compound > 0);
+    sentiment_model_free(m);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s CORPUS.tsv VADER_LEXICON EMOJI_LEXICON\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s CORPUS.tsv VADER_LEXICON EMOJI_LEXICON REGRESS.tsv\n", argv[0]);
         return 2;
     }
     corpus_path = argv[1];
     lexicon_path = argv[2];
     emoji_path = argv[3];
+    regress_path = argv[4];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dev_corpus),
         cmocka_unit_test(test_reference_cases),
+        cmocka_unit_test(test_regress),
+        cmocka_unit_test(test_mask_boundaries),
+        cmocka_unit_test(test_hash_collision),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_embedded_nul_and_length),
         cmocka_unit_test(test_long_text),
