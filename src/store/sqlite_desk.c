@@ -868,7 +868,8 @@ static void agent_read(sqlite3_stmt *st, arena_t *a, agent_row_t *r)
 static int agents_for(store_conn_t *c, int64_t account_id, int64_t team_id, arena_t *a,
                       agent_row_t **out, int *n)
 {
-    /* Load comes from the maintained counters, never from a COUNT. */
+    /* Online agents only (the router never picks another); load comes from
+     * the maintained counters, never from a COUNT. */
     sqlite3_stmt *st = q(c,
                          "SELECT u.id, u.availability, u.capacity,"
                          " coalesce((SELECT value FROM counters k WHERE k.account_id = u.account_id"
@@ -876,6 +877,7 @@ static int agents_for(store_conn_t *c, int64_t account_id, int64_t team_id, aren
                          " coalesce(s.last_assigned_at, 0)"
                          " FROM users u LEFT JOIN agent_state s ON s.user_id = u.id"
                          " WHERE u.account_id = ?1 AND u.status = 'active'"
+                         " AND u.availability = 'online'"
                          " AND u.role IN ('agent','supervisor','admin')"
                          " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM team_members m"
                          "      WHERE m.team_id = ?2 AND m.user_id = u.id))"

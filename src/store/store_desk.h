@@ -187,7 +187,8 @@ typedef struct store_desk_ops {
     int (*counter_list)(store_conn_t *c, int64_t account_id, const char *prefix, arena_t *a,
                         const char ***keys, int64_t **values, int *n);
 
-    /* Active agents of the account (of team_id when non-zero) with their load. */
+    /* Active, online agents of the account (of team_id when non-zero) with their
+     * load: the ones the router may pick. */
     int (*agents_for)(store_conn_t *c, int64_t account_id, int64_t team_id, arena_t *a,
                       agent_row_t **out, int *n);
     int (*agent_assigned)(store_conn_t *c, int64_t account_id, int64_t user_id, int64_t now);
