@@ -16,7 +16,7 @@ set(PARLEY_SOURCES
   src/channels/web.c src/store/sqlite_widget.c src/http/h_widget.c
   src/desk/actions.c src/desk/analyze.c src/desk/app.c src/desk/contacts.c
   src/desk/conversations.c src/desk/credentials.c src/desk/delivery.c src/desk/delivery_send.c src/desk/inboxes.c src/desk/ingest.c
-  src/desk/router.c src/desk/scheduler.c src/desk/search.c src/desk/users.c
+  src/desk/router.c src/desk/scheduler.c src/desk/search.c src/desk/users.c src/desk/worker.c
   src/desk/canned.c src/desk/catalog.c
   src/desk/hours.c src/desk/sla.c src/desk/sla_policy.c
   src/http/auth.c src/http/h_auth.c src/http/h_events.c src/http/h_system.c

@@ -6,6 +6,7 @@
  * on a period. Its state is rows: a restart resends nothing already sent.
  */
 #include "desk/mailer.h"
+#include "desk/worker.h"
 
 #include "channels/email.h"
 #include "core/log.h"
@@ -14,19 +15,13 @@
 #include "store/store_digest.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct mailer {
     app_t *app;
-    CURL *curl;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stop, poked;
+    worker_t *w; /* desk/worker.c: the thread, its wake-ups, its curl handle */
 };
 
 /* Set by mailer_queue, read by the commit hook: only commits that queued mail wake the worker. */
@@ -139,7 +134,7 @@ static int smtp_send(mailer_t *k, const json_t *settings, const mail_row_t *m, l
         *code = 0;
         return PARLEY_EINVAL;
     }
-    CURL *c = k->curl;
+    CURL *c = worker_curl(k->w);
     curl_easy_reset(c);
     char from[600], to[600];
     snprintf(from, sizeof from, "<%s>", from_of(settings));
@@ -225,48 +220,22 @@ static void attempt(mailer_t *k, mail_row_t m)
     arena_free(&a);
 }
 
-static void *run(void *p)
+/* One turn: the due mail, SEND_BATCH at most (worker.h). */
+static bool turn(void *p, int64_t *next_due)
 {
     mailer_t *k = p;
     app_t *app = k->app;
     const store_digest_ops_t *ops = dops(app);
-    pthread_mutex_lock(&k->lock);
-    while (!k->stop) {
-        k->poked = false;
-        pthread_mutex_unlock(&k->lock);
-        store_conn_t *c = app->store->ops->reader(app->store);
-        arena_t a;
-        arena_init(&a, 0);
-        mail_row_t *due;
-        int n = 0;
-        if (ops->mail_due(c, app_now(app), SEND_BATCH, &a, &due, &n)) n = 0;
-        for (int i = 0; i < n; i++) {
-            pthread_mutex_lock(&k->lock);
-            bool stop = k->stop;
-            pthread_mutex_unlock(&k->lock);
-            if (stop) break;
-            attempt(k, due[i]);
-        }
-        arena_free(&a);
-        int64_t next = 0;
-        ops->mail_next_due(c, &next);
-        pthread_mutex_lock(&k->lock);
-        if (k->stop || k->poked || n == SEND_BATCH) continue;
-        if (next) {
-            int64_t wait_ms = next - app_now(app);
-            if (wait_ms <= 0) continue;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t ns = ts.tv_nsec + (wait_ms % 1000) * 1000000;
-            ts.tv_sec += wait_ms / 1000 + ns / 1000000000;
-            ts.tv_nsec = ns % 1000000000;
-            pthread_cond_timedwait(&k->cond, &k->lock, &ts);
-        } else {
-            pthread_cond_wait(&k->cond, &k->lock);
-        }
-    }
-    pthread_mutex_unlock(&k->lock);
-    return NULL;
+    store_conn_t *c = app->store->ops->reader(app->store);
+    arena_t a;
+    arena_init(&a, 0);
+    mail_row_t *due;
+    int n = 0;
+    if (ops->mail_due(c, app_now(app), SEND_BATCH, &a, &due, &n)) n = 0;
+    for (int i = 0; i < n && !worker_stopping(k->w); i++) attempt(k, due[i]);
+    arena_free(&a);
+    ops->mail_next_due(c, next_due);
+    return n == SEND_BATCH;
 }
 
 /* The store's commit hook, on the committing thread: a flag test, rarely a signal. */
@@ -280,15 +249,8 @@ mailer_t *mailer_start(app_t *app)
     if (!dops(app)) return NULL;
     mailer_t *k = xcalloc(1, sizeof *k);
     k->app = app;
-    k->curl = curl_easy_init();
-    pthread_mutex_init(&k->lock, NULL);
-    pthread_cond_init(&k->cond, NULL);
-    if (!k->curl || pthread_create(&k->thread, NULL, run, k) != 0) {
-        if (k->curl) curl_easy_cleanup(k->curl);
-        pthread_mutex_destroy(&k->lock);
-        pthread_cond_destroy(&k->cond);
+    if (!(k->w = worker_start(app, "mail.worker", turn, k))) {
         free(k);
-        log_msg(LOG_ERROR, "mail.worker", "the mail worker could not start");
         return NULL;
     }
     if (store_add_commit_hook(app->store, on_commit, k))
@@ -298,24 +260,13 @@ mailer_t *mailer_start(app_t *app)
 
 void mailer_poke(mailer_t *k)
 {
-    if (!k) return;
-    pthread_mutex_lock(&k->lock);
-    k->poked = true;
-    pthread_cond_signal(&k->cond);
-    pthread_mutex_unlock(&k->lock);
+    if (k) worker_poke(k->w);
 }
 
 void mailer_stop(mailer_t *k)
 {
     if (!k) return;
     store_remove_commit_hook(k->app->store, k);
-    pthread_mutex_lock(&k->lock);
-    k->stop = true;
-    pthread_cond_signal(&k->cond);
-    pthread_mutex_unlock(&k->lock);
-    pthread_join(k->thread, NULL);
-    curl_easy_cleanup(k->curl);
-    pthread_mutex_destroy(&k->lock);
-    pthread_cond_destroy(&k->cond);
+    worker_stop(k->w);
     free(k);
 }

@@ -9,6 +9,7 @@
  * together, so a restart resumes where it stopped.
  */
 #include "desk/webhooks.h"
+#include "desk/worker.h"
 
 #include "core/crypto.h"
 #include "core/log.h"
@@ -17,12 +18,10 @@
 #include "desk/users.h"
 
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 const store_webhooks_ops_t *webhooks_ops(const app_t *app)
 {
@@ -700,11 +699,7 @@ int webhook_test(app_t *app, const actor_t *by, int64_t id, int64_t *delivery_id
 
 struct webhooks {
     app_t *app;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stop, poked;
-    CURL *curl;
+    worker_t *w; /* desk/worker.c: the thread, its wake-ups, its curl handle */
 };
 
 #define DISPATCH_SUBS 64 /* subscriptions advanced per transaction */
@@ -817,7 +812,7 @@ static char *render_body(webhooks_t *k, store_conn_t *c, const webhook_row_t *w,
 static void post(webhooks_t *k, const char *url, struct curl_slist *hdrs, const char *body,
                  long *status, buf_t *resp, char *errbuf)
 {
-    CURL *c = k->curl;
+    CURL *c = worker_curl(k->w);
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -945,55 +940,28 @@ free:
 
 #define SEND_BATCH 32
 
-static void *run(void *p)
+/* One turn: events into deliveries, then the due deliveries (worker.h). */
+static bool turn(void *p, int64_t *next_due)
 {
     webhooks_t *k = p;
     app_t *app = k->app;
     store_t *st = app->store;
     const store_webhooks_ops_t *ops = st->ops->webhooks;
     actor_t sys = {.kind = "system"};
-    pthread_mutex_lock(&k->lock);
-    while (!k->stop) {
-        k->poked = false;
-        pthread_mutex_unlock(&k->lock);
-        dispatch_t x = {.ops = ops};
-        if (desk_write(app, &sys, dispatch_tx, &x)) {
-            log_msg(LOG_ERROR, "webhook.dispatch_failed",
-                    "events could not be turned into deliveries");
-            x.more = false;
-        }
-        arena_t a;
-        arena_init(&a, 0);
-        webhook_delivery_row_t *due;
-        int n = 0;
-        ops->delivery_due(st->ops->reader(st), app_now(app), SEND_BATCH, &a, &due, &n);
-        for (int i = 0; i < n; i++) {
-            pthread_mutex_lock(&k->lock);
-            bool stop = k->stop;
-            pthread_mutex_unlock(&k->lock);
-            if (stop) break;
-            attempt(k, due[i]);
-        }
-        arena_free(&a);
-        int64_t next = 0;
-        ops->delivery_next_due(st->ops->reader(st), &next);
-        pthread_mutex_lock(&k->lock);
-        if (k->stop || k->poked || x.more || n == SEND_BATCH) continue;
-        if (next) {
-            int64_t wait_ms = next - app_now(app);
-            if (wait_ms <= 0) continue;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t ns = ts.tv_nsec + (wait_ms % 1000) * 1000000;
-            ts.tv_sec += wait_ms / 1000 + ns / 1000000000;
-            ts.tv_nsec = ns % 1000000000;
-            pthread_cond_timedwait(&k->cond, &k->lock, &ts);
-        } else {
-            pthread_cond_wait(&k->cond, &k->lock);
-        }
+    dispatch_t x = {.ops = ops};
+    if (desk_write(app, &sys, dispatch_tx, &x)) {
+        log_msg(LOG_ERROR, "webhook.dispatch_failed", "events could not be turned into deliveries");
+        x.more = false;
     }
-    pthread_mutex_unlock(&k->lock);
-    return NULL;
+    arena_t a;
+    arena_init(&a, 0);
+    webhook_delivery_row_t *due;
+    int n = 0;
+    ops->delivery_due(st->ops->reader(st), app_now(app), SEND_BATCH, &a, &due, &n);
+    for (int i = 0; i < n && !worker_stopping(k->w); i++) attempt(k, due[i]);
+    arena_free(&a);
+    ops->delivery_next_due(st->ops->reader(st), next_due);
+    return x.more || n == SEND_BATCH;
 }
 
 /* The store's commit hook: on the committing thread, so it only signals. */
@@ -1007,15 +975,8 @@ webhooks_t *webhooks_start(app_t *app)
     if (!app->store->ops->webhooks) return NULL;
     webhooks_t *k = xcalloc(1, sizeof *k);
     k->app = app;
-    k->curl = curl_easy_init();
-    pthread_mutex_init(&k->lock, NULL);
-    pthread_cond_init(&k->cond, NULL);
-    if (!k->curl || pthread_create(&k->thread, NULL, run, k) != 0) {
-        if (k->curl) curl_easy_cleanup(k->curl);
-        pthread_mutex_destroy(&k->lock);
-        pthread_cond_destroy(&k->cond);
+    if (!(k->w = worker_start(app, "webhook.worker", turn, k))) {
         free(k);
-        log_msg(LOG_ERROR, "webhook.worker", "the webhook worker could not start");
         return NULL;
     }
     if (store_add_commit_hook(app->store, on_commit, k))
@@ -1025,24 +986,13 @@ webhooks_t *webhooks_start(app_t *app)
 
 void webhooks_poke(webhooks_t *k)
 {
-    if (!k) return;
-    pthread_mutex_lock(&k->lock);
-    k->poked = true;
-    pthread_cond_signal(&k->cond);
-    pthread_mutex_unlock(&k->lock);
+    if (k) worker_poke(k->w);
 }
 
 void webhooks_stop(webhooks_t *k)
 {
     if (!k) return;
     store_remove_commit_hook(k->app->store, k);
-    pthread_mutex_lock(&k->lock);
-    k->stop = true;
-    pthread_cond_signal(&k->cond);
-    pthread_mutex_unlock(&k->lock);
-    pthread_join(k->thread, NULL);
-    curl_easy_cleanup(k->curl);
-    pthread_mutex_destroy(&k->lock);
-    pthread_cond_destroy(&k->cond);
+    worker_stop(k->w);
     free(k);
 }

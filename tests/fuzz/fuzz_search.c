@@ -18,8 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(in, data, size);
     in[size] = '\0';
     char *body = strchr(in, '\n');
-    if (body) *body++ = '\0';
-    else body = in + strlen(in);
+    if (body)
+        *body++ = '\0';
+    else
+        body = in + strlen(in);
     arena_t a;
     arena_init(&a, 0);
     const char *s = search_snippet(&a, body, in);
