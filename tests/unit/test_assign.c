@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "desk_fixture.h"
+
 #include "core/crypto.h"
 #include "desk/actions.h"
 #include "desk/analyze.h"
@@ -93,7 +95,7 @@ static void test_sticky(void **state)
 
 /* ---- against a real store ------------------------------------------------ */
 
-static char dbpath[64];
+static desk_fixture_t fx;
 static app_t app;
 static config_t cfg;
 static inbox_row_t inbox;
@@ -101,28 +103,10 @@ static int64_t users[3];
 
 static int setup_db(void **state)
 {
-    snprintf(dbpath, sizeof dbpath, "/tmp/parley-assign-%d.db", getpid());
-    unlink(dbpath);
-    crypto_init();
-    crypto_password_light(true);
-    config_defaults(&cfg);
-    free(cfg.db);
-    cfg.db = strdup(dbpath);
-    parley_err_t err = {0};
-    assert_int_equal(store_open_sqlite(dbpath, &app.store, &err), 0);
-    app.cfg = &cfg;
-    app.clock.fixed_ms = 1800000000000;
-    assert_int_equal(crypto_key_from_hex("00112233445566778899aabbccddeeff00112233445566778899aa"
-                                         "bbccddeeff",
-                                         app.key),
-                     0);
-    app.analyzer = analyzer_new(&err);
-    assert_non_null(app.analyzer);
-    char gen[40];
     int64_t account;
-    assert_int_equal(
-        account_bootstrap(&app, "Acme", "boss@acme.test", "boss-password-1", gen, &account, &err),
-        0);
+    fixture_open(&fx, &app, &cfg, "assign", 1800000000000, true, &account);
+    parley_err_t err = {0};
+    char gen[40];
     actor_t by = {.account_id = account, .kind = "cli", .user_id = 1};
     json_t *off = json_pack("{s:s}", "availability", "offline");
     assert_int_equal(user_update(&app, &by, 1, off, &err), 0);
@@ -137,39 +121,14 @@ static int setup_db(void **state)
     json_t *body =
         json_pack("{s:s, s:s, s:{s:s}, s:s}", "name", "API", "channel", "api", "settings",
                   "hmac_secret", "secret-secret-secret", "policy", "round_robin");
-    int64_t id;
-    assert_int_equal(inbox_create(&app, &by, body, &id, &err), 0);
-    json_decref(body);
-    arena_t a;
-    arena_init(&a, 0);
-    assert_int_equal(
-        app.store->ops->desk->inbox_get(app.store->ops->reader(app.store), account, id, &a, &inbox),
-        0);
-    /* the row must outlive the arena */
-    static char name[16], channel[16], policy[16];
-    snprintf(name, sizeof name, "%s", inbox.name);
-    snprintf(channel, sizeof channel, "%s", inbox.channel);
-    snprintf(policy, sizeof policy, "%s", inbox.policy);
-    inbox.name = name;
-    inbox.channel = channel;
-    inbox.policy = policy;
-    inbox.settings = NULL;
-    inbox.hours = NULL;
-    arena_free(&a);
+    fixture_inbox(&app, &by, body, &inbox);
     return 0;
 }
 
 static int teardown_db(void **state)
 {
-    analyzer_free(app.analyzer);
-    store_close(app.store);
-    config_free(&cfg);
-    char p[80];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    (void)state;
+    fixture_close(&fx, &app);
     return 0;
 }
 
@@ -262,7 +221,7 @@ static void test_counters_match_recount(void **state)
         app.clock.fixed_ms += 500;
     }
     sqlite3 *db;
-    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(fx.dbpath, &db), SQLITE_OK);
     sqlite3_stmt *st;
     const char *sql =
         "SELECT k.key, k.value, (SELECT count(*) FROM conversations c WHERE c.status ="

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "desk_fixture.h"
+
 #include "core/crypto.h"
 #include "core/tzfile.h"
 #include "desk/analyze.h"
@@ -120,7 +122,7 @@ static void test_week_of(void **state)
 
 /* ---- with a database ------------------------------------------------------------ */
 
-static char dbpath[64];
+static desk_fixture_t fx;
 static app_t app;
 static config_t cfg;
 static int64_t account, sup, agent, mail_inbox;
@@ -128,25 +130,10 @@ static int64_t account, sup, agent, mail_inbox;
 static int setup_db(void **state)
 {
     (void)state;
-    snprintf(dbpath, sizeof dbpath, "/tmp/parley-digest-%d.db", getpid());
-    unlink(dbpath);
-    crypto_init();
-    crypto_password_light(true);
-    config_defaults(&cfg);
-    free(cfg.db);
-    cfg.db = strdup(dbpath);
+    /* a Friday: the account is born */
+    fixture_open(&fx, &app, &cfg, "digest", utc(2026, 11, 20, 10, 0), false, &account);
     parley_err_t err = {0};
-    assert_int_equal(store_open_sqlite(dbpath, &app.store, &err), 0);
-    app.cfg = &cfg;
-    app.clock.fixed_ms = utc(2026, 11, 20, 10, 0); /* a Friday: the account is born */
-    assert_int_equal(crypto_key_from_hex("00112233445566778899aabbccddeeff00112233445566778899aa"
-                                         "bbccddeeff",
-                                         app.key),
-                     0);
     char gen[40];
-    assert_int_equal(
-        account_bootstrap(&app, "Acme", "boss@acme.test", "boss-password-1", gen, &account, &err),
-        0);
     actor_t by = {.account_id = account, .kind = "cli", .user_id = 1};
     user_new_t u = {.email = "sue@acme.test", .role = "supervisor", .password = "sup-password-1"};
     assert_int_equal(user_create(&app, &by, account, &u, gen, &sup, &err), 0);
@@ -164,14 +151,7 @@ static int setup_db(void **state)
 static int teardown_db(void **state)
 {
     (void)state;
-    store_close(app.store);
-    config_free(&cfg);
-    char p[80];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    fixture_close(&fx, &app);
     return 0;
 }
 

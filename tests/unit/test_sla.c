@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "desk_fixture.h"
+
 #include "core/crypto.h"
 #include "core/tzfile.h"
 #include "desk/actions.h"
@@ -252,7 +254,7 @@ static void test_policy_per_priority(void **state)
 
 /* ---- the hooks against a real store --------------------------------------- */
 
-static char dbpath[64];
+static desk_fixture_t fx;
 static app_t app;
 static config_t cfg;
 static inbox_row_t inbox;
@@ -261,27 +263,9 @@ static int64_t account, agent_id, sup_id, policy_id;
 static int setup_db(void **state)
 {
     (void)state;
-    snprintf(dbpath, sizeof dbpath, "/tmp/parley-sla-%d.db", getpid());
-    unlink(dbpath);
-    crypto_init();
-    crypto_password_light(true);
-    config_defaults(&cfg);
-    free(cfg.db);
-    cfg.db = strdup(dbpath);
+    fixture_open(&fx, &app, &cfg, "sla", utc(2026, 3, 10, 9, 0) /* a Tuesday */, true, &account);
     parley_err_t err = {0};
-    assert_int_equal(store_open_sqlite(dbpath, &app.store, &err), 0);
-    app.cfg = &cfg;
-    app.clock.fixed_ms = utc(2026, 3, 10, 9, 0); /* a Tuesday */
-    assert_int_equal(crypto_key_from_hex("00112233445566778899aabbccddeeff00112233445566778899aa"
-                                         "bbccddeeff",
-                                         app.key),
-                     0);
-    app.analyzer = analyzer_new(&err);
-    assert_non_null(app.analyzer);
     char gen[40];
-    assert_int_equal(
-        account_bootstrap(&app, "Acme", "boss@acme.test", "boss-password-1", gen, &account, &err),
-        0);
     actor_t by = {.account_id = account, .kind = "cli", .user_id = 1};
     user_new_t u = {.email = "agent@acme.test",
                     .role = "agent",
@@ -306,39 +290,14 @@ static int setup_db(void **state)
     json_t *body = json_pack("{s:s, s:s, s:{s:s}, s:s, s:I}", "name", "API", "channel", "api",
                              "settings", "hmac_secret", "secret-secret-secret", "policy", "manual",
                              "sla_policy_id", (json_int_t)policy_id);
-    int64_t id;
-    assert_int_equal(inbox_create(&app, &by, body, &id, &err), 0);
-    json_decref(body);
-    arena_t a;
-    arena_init(&a, 0);
-    assert_int_equal(
-        app.store->ops->desk->inbox_get(app.store->ops->reader(app.store), account, id, &a, &inbox),
-        0);
-    static char name[16], channel[16], policy[16];
-    snprintf(name, sizeof name, "%s", inbox.name);
-    snprintf(channel, sizeof channel, "%s", inbox.channel);
-    snprintf(policy, sizeof policy, "%s", inbox.policy);
-    inbox.name = name;
-    inbox.channel = channel;
-    inbox.policy = policy;
-    inbox.settings = NULL;
-    inbox.hours = NULL;
-    arena_free(&a);
+    fixture_inbox(&app, &by, body, &inbox);
     return 0;
 }
 
 static int teardown_db(void **state)
 {
     (void)state;
-    analyzer_free(app.analyzer);
-    store_close(app.store);
-    config_free(&cfg);
-    char p[80];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    fixture_close(&fx, &app);
     return 0;
 }
 
