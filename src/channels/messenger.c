@@ -94,17 +94,7 @@ static void on_entry(ch_rd_t *r, json_t *e, const char *ptr, const char *page_id
 static int parse(const json_t *settings, const ch_request_t *req, arena_t *a, ch_batch_t *out,
                  parley_err_t *err)
 {
-    json_t *entries;
-    out->n = out->unhandled = 0;
-    int rc = meta_envelope(req, a, "page", &entries, err);
-    if (rc) return rc;
-    const char *page_id = ch__setting(settings, "page_id");
-    ch_rd_t r = {a, err, 0};
-    for (size_t i = 0; i < json_array_size(entries) && !r.rc; i++)
-        on_entry(&r, ch__elem_obj(&r, entries, "/entry", i), ch__ptr_i(&r, "/entry", i),
-                 page_id ? page_id : "", out);
-    if (r.rc) out->n = 0;
-    return r.rc;
+    return meta_parse_entries(settings, req, a, "page", "page_id", on_entry, out, err);
 }
 
 static int format_send(const json_t *settings, const ch_outbound_t *msg, arena_t *a,

@@ -65,6 +65,23 @@ int meta_envelope(const ch_request_t *req, arena_t *a, const char *object, json_
     return 0;
 }
 
+int meta_parse_entries(const json_t *settings, const ch_request_t *req, arena_t *a,
+                       const char *object, const char *id_setting, meta_entry_fn on_entry,
+                       ch_batch_t *out, parley_err_t *err)
+{
+    json_t *entries;
+    out->n = out->unhandled = 0;
+    int rc = meta_envelope(req, a, object, &entries, err);
+    if (rc) return rc;
+    const char *id = ch__setting(settings, id_setting);
+    ch_rd_t r = {a, err, 0};
+    for (size_t i = 0; i < json_array_size(entries) && !r.rc; i++)
+        on_entry(&r, ch__elem_obj(&r, entries, "/entry", i), ch__ptr_i(&r, "/entry", i),
+                 id ? id : "", out);
+    if (r.rc) out->n = 0;
+    return r.rc;
+}
+
 /* ---- messaging[] ---- */
 
 static const char *attachment_type(const char *t, json_t *payload)

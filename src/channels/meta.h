@@ -27,6 +27,18 @@ int meta_verify(const json_t *settings, const ch_request_t *req, parley_err_t *e
 int meta_envelope(const ch_request_t *req, arena_t *a, const char *object, json_t **entries,
                   parley_err_t *err);
 
+/* One entry[] element of a page or Instagram webhook; id is the inbox's own
+ * page or account id (from its settings). */
+typedef void (*meta_entry_fn)(ch_rd_t *r, json_t *entry, const char *ptr, const char *id,
+                              ch_batch_t *out);
+
+/* The whole parse of such a webhook: the envelope (object must be `object`),
+ * then on_entry for every entry with the setting id_setting; out is emptied
+ * when any part is malformed. */
+int meta_parse_entries(const json_t *settings, const ch_request_t *req, arena_t *a,
+                       const char *object, const char *id_setting, meta_entry_fn on_entry,
+                       ch_batch_t *out, parley_err_t *err);
+
 /* One messaging[] event (message, echo, message_edit, reaction, delivery,
  * read; anything else is counted unhandled). ptr names the event. */
 void meta_parse_messaging(ch_rd_t *r, json_t *ev, const char *ptr, ch_batch_t *out);
