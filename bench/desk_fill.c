@@ -31,14 +31,15 @@
  *   counters ('all:<status>', 'unassigned:<status>', 'user:<id>:<status>')
  *   from the generated rows.
  *
- * - the report tables (report_rollups, report_hist, report_conversations)
+ * - the report tables (report_rollups, report_conversations)
  *   hold what the rollups would have written live: each conversation's
  *   events (conversation.created, message.created per message,
  *   conversation.assigned, and at its end conversation.resolved / .pending /
  *   .snoozed) are built as the desk builds their payloads and handed to the
- *   real state machine, rollup_apply (desk/rollups.c), whose writes go to an
- *   in-memory back end (report_mem_ops below) and are upserted in bulk; the
- *   totals are checked against the generated rows at the end.
+ *   real state machine, rollup_apply (desk/rollups.c), whose facts go to the
+ *   store's own buffer (store/report_cube.h) and are upserted in bulk; the
+ *   totals of every cuboid and level are checked against the generated rows
+ *   at the end.
  *
  * Not generated: events for the bulk rows (the hash chain holds only the
  * setup's events), labels, teams, notifications, SLA clocks.
@@ -54,6 +55,7 @@
 #include "desk/rollups.h"
 #include "desk/users.h"
 #include "store/store.h"
+#include "store/report_cube.h"
 #include "store/store_reports.h"
 
 #include <sqlite3.h>
@@ -63,7 +65,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FILL_VERSION   "desk-fill-3"
+#define FILL_VERSION   "desk-fill-4"
 #define BENCH_KEY_HEX  "6265e663a1c5d3f2b0aa0a2f64e3d0c9f3b9a2dd1c0e5e4f8a7b6c5d4e3f2a10"
 #define BENCH_SECRET   "bench-hmac-secret-0123456789abcdef"
 #define BENCH_PASSWORD "bench-password-1"
@@ -242,105 +244,34 @@ static int64_t env_int(const char *name, int64_t dflt)
 
 /* ---- report tables: the live rollup code over an in-memory back end --------- */
 
-/* Rows the rollups add, summed in memory until the next flush (one upsert per
- * distinct row instead of one per event). The fill has one inbox and one
- * channel, so a row is told apart by hour, agent, team, priority (and metric,
- * bucket for histograms). */
-typedef struct {
-    int64_t hour, agent, team;
-    int32_t priority, metric, bucket; /* metric = -1: a report_rollups row */
-    bool used;
-    int64_t v[RC_COUNT]; /* histograms: v[0] = n, v[1] = sum_ms */
-} rrow_t;
-
-static rrow_t *rrows;
-static size_t rrows_cap, rrows_n;
+/* The facts the rollups add, buffered as the store buffers them
+ * (store/report_cube.h) and written every CUBE_FILL_FLUSH facts: one upsert
+ * per distinct row of the cube instead of one per event. */
+#define CUBE_FILL_FLUSH (1 << 18)
+static report_cube_t *cube;
 static rconv_t **rstate; /* by conversation id, while the conversation is active */
 static const char *report_channel = "api";
-static sqlite3_stmt *ins_rollup, *ins_hist, *ins_rconv;
-
-static uint64_t rrow_hash(int64_t hour, int64_t agent, int64_t team, int priority, int metric,
-                          int bucket)
-{
-    uint64_t h = 1469598103934665603ULL;
-    int64_t k[6] = {hour, agent, team, priority, metric, bucket};
-    for (int i = 0; i < 6; i++) h = (h ^ (uint64_t)k[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
-}
-
-static rrow_t *rrow_at(const rollup_key_t *k, int metric, int bucket)
-{
-    uint64_t h = rrow_hash(k->hour, k->agent_id, k->team_id, k->priority, metric, bucket);
-    for (size_t i = h & (rrows_cap - 1);; i = (i + 1) & (rrows_cap - 1)) {
-        rrow_t *r = &rrows[i];
-        if (!r->used) {
-            *r = (rrow_t){.hour = k->hour,
-                          .agent = k->agent_id,
-                          .team = k->team_id,
-                          .priority = k->priority,
-                          .metric = metric,
-                          .bucket = bucket,
-                          .used = true};
-            rrows_n++;
-            return r;
-        }
-        if (r->hour == k->hour && r->agent == k->agent_id && r->team == k->team_id &&
-            r->priority == k->priority && r->metric == metric && r->bucket == bucket)
-            return r;
-    }
-}
-
+static sqlite3_stmt *ins_cube, *ins_rconv;
 static int64_t fill_account, fill_inbox;
 
-/* Upserts every summed row (adding to what earlier flushes wrote). */
-static void rrows_flush(void)
+static void cube_flush(void)
 {
-    for (size_t i = 0; i < rrows_cap; i++) {
-        rrow_t *r = &rrows[i];
-        if (!r->used) continue;
-        sqlite3_stmt *st = r->metric < 0 ? ins_rollup : ins_hist;
-        sqlite3_bind_int64(st, 1, fill_account);
-        sqlite3_bind_int64(st, 2, r->hour);
-        sqlite3_bind_int64(st, 3, fill_inbox);
-        sqlite3_bind_text(st, 4, report_channel, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, r->agent);
-        sqlite3_bind_int64(st, 6, r->team);
-        sqlite3_bind_int64(st, 7, r->priority);
-        if (r->metric < 0) {
-            for (int c = 0; c < RC_COUNT; c++) sqlite3_bind_int64(st, 8 + c, r->v[c]);
-        } else {
-            sqlite3_bind_int(st, 8, r->metric);
-            sqlite3_bind_int(st, 9, r->bucket);
-            sqlite3_bind_int64(st, 10, r->v[0]);
-            sqlite3_bind_int64(st, 11, r->v[1]);
-        }
-        step(st);
-        r->used = false;
-    }
-    rrows_n = 0;
-}
-
-static void rrows_room(void)
-{
-    if (rrows_n * 2 >= rrows_cap) rrows_flush(); /* keeps probing short */
+    if (report_cube_flush(cube, ins_cube) != SQLITE_OK) die("report rollups", sqlite3_errmsg(db));
 }
 
 static int mem_rollup_add(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT])
 {
     (void)c;
-    rrows_room();
-    rrow_t *r = rrow_at(k, -1, 0);
-    for (int i = 0; i < RC_COUNT; i++) r->v[i] += v[i];
+    report_cube_add(cube, k, v);
+    if (report_cube_len(cube) >= CUBE_FILL_FLUSH) cube_flush();
     return 0;
 }
 
 static int mem_hist_add(store_conn_t *c, const rollup_key_t *k, int metric, int bucket, int64_t ms)
 {
     (void)c;
-    rrows_room();
-    rrow_t *r = rrow_at(k, metric, bucket);
-    r->v[0]++;
-    r->v[1] += ms;
+    report_cube_hist(cube, k, metric, bucket, 1, ms);
+    if (report_cube_len(cube) >= CUBE_FILL_FLUSH) cube_flush();
     return 0;
 }
 
@@ -431,26 +362,11 @@ static void report_conv_done(int64_t id)
     rstate[id] = NULL;
 }
 
-#define RCOL_(c) ", " #c
-#define RQM_(c)  ", ?"
-#define RADD_(c) ", " #c " = " #c " + excluded." #c
-#define RKEYS    "account_id, hour, inbox_id, channel, agent_id, team_id, priority"
-
 static void report_prepare(void)
 {
-    rrows_cap = 1 << 17; /* 44 MB; flushed at half full */
-    rrows = calloc(rrows_cap, sizeof *rrows);
-    if (!rrows) die("memory", NULL);
-    ins_rollup =
-        prep("INSERT INTO report_rollups(" RKEYS
-                 REPORT_COLUMNS(RCOL_) ") VALUES (?, ?, ?, ?, ?, ?, ?" REPORT_COLUMNS(
-                     RQM_) ") ON CONFLICT(" RKEYS
-                           ") DO UPDATE SET account_id = account_id" REPORT_COLUMNS(RADD_));
-    ins_hist =
-        prep("INSERT INTO report_hist(" RKEYS ", metric, bucket, n, sum_ms)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(account_id, hour, metric,"
-             " inbox_id, channel, agent_id, team_id, priority, bucket) DO UPDATE SET"
-             " n = n + excluded.n, sum_ms = sum_ms + excluded.sum_ms");
+    cube = report_cube_new();
+    if (report_cube_register(db) != SQLITE_OK) die("report functions", sqlite3_errmsg(db));
+    ins_cube = prep(report_cube_upsert_sql);
     ins_rconv =
         prep("INSERT INTO report_conversations(conversation_id, account_id, inbox_id, channel,"
              " team_id, assignee_id, priority, status, created_at, c_hour, c_team, c_priority,"
@@ -471,44 +387,58 @@ static int64_t sql_int(const char *sql)
     return v;
 }
 
-/* The report tables against the generated rows: counts that must agree. */
+/* The report tables against the generated rows: counts that must agree, in
+ * every cuboid at every level (report_cube.h). */
 static void report_check(void)
 {
     static const struct {
-        const char *what, *rollup, *rows;
+        const char *what, *sum, *rows;
     } checks[] = {
-        {"conversations", "SELECT coalesce(sum(received), 0) FROM report_rollups",
-         "SELECT count(*) FROM conversations"},
-        {"resolved", "SELECT coalesce(sum(resolved), 0) FROM report_rollups",
+        {"conversations", "sum(received)", "SELECT count(*) FROM conversations"},
+        {"resolved", "sum(resolved)",
          "SELECT count(*) FROM conversations WHERE status = 'resolved'"},
-        {"backlog", "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups",
+        {"backlog", "sum(backlog_delta)",
          "SELECT count(*) FROM conversations WHERE status <> 'resolved'"},
-        {"customer messages", "SELECT coalesce(sum(msgs_in), 0) FROM report_rollups",
+        {"customer messages", "sum(msgs_in)",
          "SELECT count(*) FROM messages WHERE direction = 'in'"},
-        {"replies", "SELECT coalesce(sum(replies_out), 0) FROM report_rollups",
-         "SELECT count(*) FROM messages WHERE kind = 'reply'"},
-        {"notes", "SELECT coalesce(sum(notes), 0) FROM report_rollups",
-         "SELECT count(*) FROM messages WHERE kind = 'note'"},
-        {"first responses", "SELECT coalesce(sum(frt_n), 0) FROM report_rollups",
+        {"replies", "sum(replies_out)", "SELECT count(*) FROM messages WHERE kind = 'reply'"},
+        {"notes", "sum(notes)", "SELECT count(*) FROM messages WHERE kind = 'note'"},
+        {"first responses", "sum(frt_n)",
          "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
-        {"frt samples", "SELECT coalesce(sum(n), 0) FROM report_hist WHERE metric = 0",
+        {"frt samples", "sum(parley_hist_n(hist, 0))",
          "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
-        {"report_conversations", "SELECT count(*) FROM report_conversations",
-         "SELECT count(*) FROM conversations"},
     };
+    static const int cuboids[] = {0,         CUBE_INBOX,    CUBE_CHANNEL, CUBE_AGENT,
+                                  CUBE_TEAM, CUBE_PRIORITY, CUBE_FULL};
     for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
-        int64_t a = sql_int(checks[i].rollup), b = sql_int(checks[i].rows);
-        if (a != b) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "%s: %lld in the report tables, %lld in the rows",
-                     checks[i].what, (long long)a, (long long)b);
-            die("report check", msg);
-        }
+        int64_t want = sql_int(checks[i].rows);
+        for (size_t c = 0; c < sizeof cuboids / sizeof *cuboids; c++)
+            for (int l = 0; l < CUBE_LEVELS; l++) {
+                char sql[200];
+                snprintf(
+                    sql, sizeof sql,
+                    "SELECT coalesce(%s, 0) FROM report_rollups WHERE cuboid = %d AND level = %d",
+                    checks[i].sum, cuboids[c], l);
+                int64_t got = sql_int(sql);
+                if (got != want) {
+                    char msg[200];
+                    snprintf(
+                        msg, sizeof msg,
+                        "%s: %lld in the report tables (cuboid %d, level %d), %lld in the rows",
+                        checks[i].what, (long long)got, cuboids[c], l, (long long)want);
+                    die("report check", msg);
+                }
+            }
     }
-    fprintf(stderr,
-            "desk_fill: report tables: %lld rollup rows, %lld histogram rows; totals agree\n",
-            (long long)sql_int("SELECT count(*) FROM report_rollups"),
-            (long long)sql_int("SELECT count(*) FROM report_hist"));
+    int64_t n = sql_int("SELECT count(*) FROM report_conversations"),
+            want = sql_int("SELECT count(*) FROM conversations");
+    if (n != want) die("report check", "report_conversations: not one row per conversation");
+    fprintf(
+        stderr,
+        "desk_fill: report tables: %lld rollup rows (%lld hourly cross product); totals agree in "
+        "every cuboid and level\n",
+        (long long)sql_int("SELECT count(*) FROM report_rollups"),
+        (long long)sql_int("SELECT count(*) FROM report_rollups WHERE cuboid = 31 AND level = 0"));
 }
 
 int main(int argc, char **argv)
@@ -899,7 +829,7 @@ int main(int argc, char **argv)
                 step(ins_counter);
             }
         }
-    rrows_flush();
+    cube_flush();
     exec("COMMIT");
     report_check();
     double t1 = now_s();
@@ -919,10 +849,9 @@ int main(int argc, char **argv)
     sqlite3_finalize(ins_conv);
     sqlite3_finalize(ins_msg);
     sqlite3_finalize(ins_counter);
-    sqlite3_finalize(ins_rollup);
-    sqlite3_finalize(ins_hist);
+    sqlite3_finalize(ins_cube);
     sqlite3_finalize(ins_rconv);
-    free(rrows);
+    report_cube_free(cube);
     free(rstate);
     exec("PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=WAL");
     sqlite3_close(db);

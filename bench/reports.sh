@@ -37,7 +37,7 @@ below() { python3 -c "import sys; print('PASS' if float(sys.argv[1]) < float(sys
 
 # ---- 1. report latency ------------------------------------------------------------
 if [ -z "$ONLY" ] || [ "$ONLY" = latency ]; then
-  echo "== reports: p99 per endpoint on $(basename "$DESK_DB") ($(sqlite3 "$DESK_DB" 'SELECT count(*) FROM report_conversations') conversations in the report tables; $(sqlite3 "$DESK_DB" 'SELECT count(*) FROM report_rollups') rollup rows, $(sqlite3 "$DESK_DB" 'SELECT count(*) FROM report_hist') histogram rows)"
+  echo "== reports: p99 per endpoint on $(basename "$DESK_DB") ($(sqlite3 "$DESK_DB" 'SELECT count(*) FROM report_conversations') conversations in the report tables; $(sqlite3 "$DESK_DB" 'SELECT count(*) FROM report_rollups') rollup rows at every level and cuboid, $(sqlite3 "$DESK_DB" 'SELECT count(*) FROM report_rollups WHERE cuboid = 31 AND level = 0') of them the hourly cross product)"
   SECRET_KEY=$(awk -F= '$1=="secret_key" {print $2}' "$DESK_DB.info")
   INBOX=$(awk -F= '$1=="inbox_id" {print $2}' "$DESK_DB.info")
   AGENTS=$(sqlite3 "$DESK_DB" "SELECT group_concat(id) FROM users WHERE role = 'agent'")

@@ -24,11 +24,7 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS  (24 * HOUR_MS)
 
-typedef struct {
-    int64_t group;
-    int64_t v[RC_COUNT];
-    int64_t hn[HM_COUNT][REPORT_BUCKETS], hs[HM_COUNT][REPORT_BUCKETS];
-} agg_t;
+typedef report_agg_t agg_t;
 
 static const struct store_reports_ops *rops(const app_t *app)
 {
@@ -200,31 +196,7 @@ static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t 
     *aggs = NULL;
     *n = 0;
     if (q->f.label_id) return collect_by_conversation(app, q, g, aggs, n, &cap);
-    arena_t a;
-    arena_init(&a, 0);
-    report_sums_t *sums;
-    report_hist_row_t *hist;
-    int ns, nh;
-    int rc = rops(app)->sums(reader(app), &q->f, g, &a, &sums, &ns);
-    if (!rc) rc = rops(app)->hist(reader(app), &q->f, g, &a, &hist, &nh);
-    /* both come ordered by group, so the histogram rows walk the groups once
-     * (a search per row made a year's hourly series quadratic) */
-    for (int i = 0; !rc && i < ns; i++)
-        memcpy(agg_append(aggs, n, &cap, sums[i].group)->v, sums[i].v, sizeof sums[i].v);
-    int sorted = *n, j = 0;
-    for (int i = 0; !rc && i < nh; i++) {
-        while (j < sorted && (*aggs)[j].group < hist[i].group) j++;
-        agg_t *x = j < sorted && (*aggs)[j].group == hist[i].group
-                       ? &(*aggs)[j]
-                       : agg_find(aggs, n, &cap, hist[i].group);
-        if (hist[i].metric < 0 || hist[i].metric >= HM_COUNT || hist[i].bucket < 0 ||
-            hist[i].bucket >= REPORT_BUCKETS)
-            continue;
-        x->hn[hist[i].metric][hist[i].bucket] += hist[i].n;
-        x->hs[hist[i].metric][hist[i].bucket] += hist[i].sum_ms;
-    }
-    arena_free(&a);
-    return rc;
+    return rops(app)->aggregate(reader(app), &q->f, g, aggs, n);
 }
 
 /* ---- metrics ------------------------------------------------------------------ */

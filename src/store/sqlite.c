@@ -7,6 +7,7 @@
  * writer writes), the prepared-statement caches and the migrations. The
  * queries themselves live in sqlite_queries.c.
  */
+#include "store/report_cube.h"
 #include "store/sqlite_internal.h"
 
 #include "core/blob.h"
@@ -36,6 +37,7 @@ static int conn_open(sqlite_store_t *s, store_conn_t **out, parley_err_t *err)
     }
     sqlite3_busy_timeout(c->db, 5000);
     sqlite3_extended_result_codes(c->db, 1);
+    report_cube_register(c->db); /* the report rows' histogram merge */
     /* mmap_size (clamped to SQLite's build limit, 2 GiB on Debian): reads of the
      * database file come straight from the page cache
      * instead of a pread copy per page (a quarter of a long timeline's time);
@@ -64,6 +66,7 @@ static void conn_close(store_conn_t *c)
 {
     free(c->fts_messages.v);
     free(c->fts_contacts.v);
+    report_cube_free(c->cube);
     for (int i = 0; i < c->n_stmts; i++) sqlite3_finalize(c->stmts[i].stmt);
     sqlite3_close(c->db);
     free(c);
@@ -166,13 +169,20 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
         }
         if ((j->rc = exec_simple(c, "SAVEPOINT job")) != 0) continue;
         int64_t appended = c->events_appended;
+        sq_mark_t facts;
+        sq__reports_mark(c, &facts);
         j->rc = j->fn(c, j->ctx);
         if (j->rc) {
             exec_simple(c, "ROLLBACK TO job");
             c->events_appended = appended;
+            sq__reports_rewind(c, &facts);
         }
         exec_simple(c, "RELEASE job");
     }
+    if (rc == 0 && (rc = sq__reports_flush(c)) != 0)
+        for (write_job_t *j = batch; j; j = j->next)
+            if (j->rc == 0) j->rc = rc;
+    sq__reports_forget(c);
     if (rc == 0 && (rc = sq__fts_flush(c)) != 0)
         for (write_job_t *j = batch; j; j = j->next)
             if (j->rc == 0) j->rc = rc;
@@ -346,6 +356,8 @@ static int migrate(store_conn_t *c, parley_err_t *err)
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
             return PARLEY_EIO;
         }
+        /* the steps SQL cannot do, in the migration's transaction */
+        if (v == 12 && (rc = sq__migrate_012(c))) goto fail;
         sqlite3_stmt *q = sq__prep(
             c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)");
         if (!q) goto fail;

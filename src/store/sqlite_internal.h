@@ -33,12 +33,28 @@ struct store_conn {
      * COMMIT: FTS5 writes its pending terms at every savepoint, so indexing
      * inside each job's savepoint would write one index segment per message. */
     sq_ids_t fts_messages, fts_contacts;
+    /* Report rollup facts not yet written (sqlite_reports.c, report_cube.h):
+     * written once per batch, before its COMMIT. */
+    struct report_cube *cube;
     int n_stmts;
     struct {
         const char *sql; /* keyed by address: queries are static strings */
         sqlite3_stmt *stmt;
     } stmts[SQ_MAX_STMTS];
 };
+
+/* Where a job's buffered report facts began (a failing job drops its own). */
+typedef struct {
+    size_t len;
+    unsigned flushes;
+} sq_mark_t;
+
+int sq__reports_flush(store_conn_t *c);
+void sq__reports_mark(store_conn_t *c, sq_mark_t *m);
+void sq__reports_rewind(store_conn_t *c, const sq_mark_t *m);
+void sq__reports_forget(store_conn_t *c);
+/* Migration 012's step in C (the rows of 005's tables into the cube). */
+int sq__migrate_012(store_conn_t *c);
 
 struct sqlite_store {
     store_t base;

@@ -1,12 +1,14 @@
 /*
  * sqlite_reports.c - the SQLite queries behind store_reports_ops_t: rollup
- * upserts, histogram samples, per-conversation report state, the aggregate
- * reads of the report endpoints, and the table comparison of
- * `parley reports verify`.
+ * facts buffered per connection and written per batch (report_cube.h),
+ * per-conversation report state, the aggregate reads of the report
+ * endpoints (the coarsest rows that answer), migration 012's carry-over,
+ * and the table comparison of `parley reports verify`.
  *
  * Static SQL only (the column lists come from REPORT_COLUMNS at compile
  * time); every read names the account it may touch.
  */
+#include "store/report_cube.h"
 #include "store/sqlite_internal.h"
 #include "store/store_reports.h"
 
@@ -21,49 +23,125 @@ const char *const report_column_names[RC_COUNT] = {REPORT_COLUMNS(NAME_)};
 #undef NAME_
 
 #define COL_(c) ", " #c
-#define QM_(c)  ", ?"
-#define ADD_(c) ", " #c " = " #c " + excluded." #c
-#define SUM_(c) ", sum(" #c ")"
-#define KEYCOLS "account_id, hour, inbox_id, channel, agent_id, team_id, priority"
 
-static const char upsert_sql[] = "INSERT INTO report_rollups(" KEYCOLS
-    REPORT_COLUMNS(COL_) ") VALUES (?, ?, ?, ?, ?, ?, ?" REPORT_COLUMNS(
-        QM_) ") ON CONFLICT(" KEYCOLS
-             ") DO UPDATE SET account_id = account_id" REPORT_COLUMNS(ADD_);
+/* ---- writes: facts buffered per connection, written per batch ------------- */
 
-static void bind_key(sqlite3_stmt *st, const rollup_key_t *k)
+/* A transaction that buffers this many facts writes them at once (a replay
+ * of a long event log keeps its memory bounded). */
+#define CUBE_FLUSH_AT 65536
+
+static report_cube_t *cube_of(store_conn_t *c)
 {
-    sqlite3_bind_int64(st, 1, k->account_id);
-    sqlite3_bind_int64(st, 2, k->hour);
-    sqlite3_bind_int64(st, 3, k->inbox_id);
-    sqlite3_bind_text(st, 4, k->channel ? k->channel : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, k->agent_id);
-    sqlite3_bind_int64(st, 6, k->team_id);
-    sqlite3_bind_int64(st, 7, k->priority);
+    if (!c->cube) c->cube = report_cube_new();
+    return c->cube;
+}
+
+static int flush(store_conn_t *c)
+{
+    if (!c->cube || !report_cube_len(c->cube)) return 0;
+    sqlite3_stmt *st = sq__prep(c, report_cube_upsert_sql);
+    if (!st) return PARLEY_EIO;
+    return sq__rc(c, report_cube_flush(c->cube, st));
+}
+
+int sq__reports_flush(store_conn_t *c)
+{
+    return flush(c);
+}
+
+void sq__reports_mark(store_conn_t *c, sq_mark_t *m)
+{
+    m->len = c->cube ? report_cube_len(c->cube) : 0;
+    m->flushes = c->cube ? report_cube_flushes(c->cube) : 0;
+}
+
+void sq__reports_rewind(store_conn_t *c, const sq_mark_t *m)
+{
+    if (!c->cube) return;
+    /* a flush during the job wrote its earlier facts inside its savepoint
+     * (rolled back with it); what is buffered now is all the job's */
+    report_cube_truncate(c->cube, report_cube_flushes(c->cube) == m->flushes ? m->len : 0);
+}
+
+void sq__reports_forget(store_conn_t *c)
+{
+    if (c->cube) report_cube_truncate(c->cube, 0);
 }
 
 static int rollup_add(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT])
 {
-    sqlite3_stmt *st = sq__prep(c, upsert_sql);
-    if (!st) return PARLEY_EIO;
-    bind_key(st, k);
-    for (int i = 0; i < RC_COUNT; i++) sqlite3_bind_int64(st, 8 + i, v[i]);
-    return sq__run(c, st);
+    report_cube_add(cube_of(c), k, v);
+    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush(c) : 0;
 }
 
 static int hist_add(store_conn_t *c, const rollup_key_t *k, int metric, int bucket, int64_t ms)
 {
-    sqlite3_stmt *st = sq__prep(
-        c, "INSERT INTO report_hist(" KEYCOLS ", metric, bucket, n, sum_ms)"
-           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(account_id, hour, metric,"
-           " inbox_id, channel, agent_id, team_id, priority, bucket) DO UPDATE SET n = n + 1,"
-           " sum_ms = sum_ms + excluded.sum_ms");
-    if (!st) return PARLEY_EIO;
-    bind_key(st, k);
-    sqlite3_bind_int(st, 8, metric);
-    sqlite3_bind_int(st, 9, bucket);
-    sqlite3_bind_int64(st, 10, ms);
-    return sq__run(c, st);
+    report_cube_hist(cube_of(c), k, metric, bucket, 1, ms);
+    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush(c) : 0;
+}
+
+/* Migration 012: 005's hourly tables (renamed *_005 by the SQL) into the
+ * cube, in the migration's transaction; then they go. */
+int sq__migrate_012(store_conn_t *c)
+{
+    log_msg(LOG_INFO, "store.migrating",
+            "012: carrying the report rollups into days and months (about 90 s per million "
+            "conversations of history)");
+    sqlite3_stmt *r = NULL, *h = NULL;
+    int rc = sqlite3_prepare_v2(c->db,
+                                "SELECT account_id, hour, inbox_id, channel, agent_id, team_id,"
+                                " priority" REPORT_COLUMNS(COL_) " FROM report_rollups_005",
+                                -1, &r, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(c->db,
+                                "SELECT account_id, hour, inbox_id, channel, agent_id, team_id,"
+                                " priority, metric, bucket, n, sum_ms FROM report_hist_005",
+                                -1, &h, NULL);
+    while (rc == SQLITE_OK) {
+        sqlite3_stmt *st = r ? r : h;
+        int s = sqlite3_step(st);
+        if (s == SQLITE_DONE) {
+            sqlite3_finalize(st);
+            if (st == r) {
+                r = NULL;
+                continue;
+            }
+            h = NULL;
+            break;
+        }
+        if (s != SQLITE_ROW) {
+            rc = s;
+            break;
+        }
+        rollup_key_t k = {.account_id = sqlite3_column_int64(st, 0),
+                          .hour = sqlite3_column_int64(st, 1),
+                          .inbox_id = sqlite3_column_int64(st, 2),
+                          .channel = (const char *)sqlite3_column_text(st, 3),
+                          .agent_id = sqlite3_column_int64(st, 4),
+                          .team_id = sqlite3_column_int64(st, 5),
+                          .priority = sqlite3_column_int(st, 6)};
+        if (st == r) {
+            int64_t v[RC_COUNT];
+            for (int i = 0; i < RC_COUNT; i++) v[i] = sqlite3_column_int64(st, 7 + i);
+            report_cube_add(cube_of(c), &k, v);
+        } else {
+            report_cube_hist(cube_of(c), &k, sqlite3_column_int(st, 7), sqlite3_column_int(st, 8),
+                             sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
+        }
+        if (report_cube_len(c->cube) >= CUBE_FLUSH_AT && flush(c)) rc = SQLITE_ERROR;
+    }
+    sqlite3_finalize(r);
+    sqlite3_finalize(h);
+    if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+        sq__reports_forget(c);
+        return PARLEY_EIO;
+    }
+    int err = flush(c);
+    if (!err)
+        err = sq__rc(c, sqlite3_exec(c->db,
+                                     "DROP TABLE report_rollups_005; DROP TABLE report_hist_005",
+                                     NULL, NULL, NULL));
+    return err;
 }
 
 /* ---- per-conversation state ---------------------------------------------- */
@@ -174,10 +252,11 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
 
 /* ---- aggregate reads ------------------------------------------------------ */
 
+/* The filter of one segment: ?9 cuboid, ?10 level, [?2, ?3) start hours. */
 #define FILTER                                                                                     \
-    " WHERE account_id = ?1 AND hour >= ?2 AND hour < ?3 AND (?4 = 0 OR inbox_id = ?4)"            \
-    " AND (?5 = 0 OR team_id = ?5) AND (?6 = 0 OR agent_id = ?6) AND (?7 < 0 OR priority = ?7)"    \
-    " AND (?8 IS NULL OR channel = ?8)"
+    " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10 AND start >= ?2 AND start < ?3"        \
+    " AND (?4 = 0 OR inbox_id = ?4) AND (?5 = 0 OR team_id = ?5) AND (?6 = 0 OR agent_id = ?6)"    \
+    " AND (?7 < 0 OR priority = ?7) AND (?8 IS NULL OR channel = ?8)"
 
 #define HOUR_MS 3600000LL
 
@@ -186,11 +265,9 @@ static int64_t floor_hour(int64_t ms)
     return ms >= 0 ? ms / HOUR_MS : -((-ms + HOUR_MS - 1) / HOUR_MS);
 }
 
-static void bind_filter(sqlite3_stmt *st, const report_filter_t *f, bool period)
+static void bind_filter(sqlite3_stmt *st, const report_filter_t *f)
 {
     sqlite3_bind_int64(st, 1, f->account_id);
-    sqlite3_bind_int64(st, 2, period ? floor_hour(f->since) : INT64_MIN);
-    sqlite3_bind_int64(st, 3, floor_hour(f->until + HOUR_MS - 1));
     sqlite3_bind_int64(st, 4, f->inbox_id);
     sqlite3_bind_int64(st, 5, f->team_id);
     sqlite3_bind_int64(st, 6, f->agent_id);
@@ -201,28 +278,52 @@ static void bind_filter(sqlite3_stmt *st, const report_filter_t *f, bool period)
         sqlite3_bind_null(st, 8);
 }
 
-/* The rows of a period are read in key order and summed here, not with GROUP
- * BY: SQLite groups through a temporary B-tree, which sorted every row (a
- * year of histogram rows, 6 million on the benchmark's database, took 20 s;
- * streaming them takes about a tenth of that). */
-#define SUMS_SQL(g) "SELECT " g REPORT_COLUMNS(COL_) " FROM report_rollups" FILTER
-#define HIST_SQL(g) "SELECT " g ", metric, bucket, n, sum_ms FROM report_hist" FILTER
+/* The rows that answer f grouped by g: the one-dimension cuboid when the
+ * filters and the grouping name at most one dimension, else the cross product. */
+static int cuboid_for(const report_filter_t *f, report_group_t g)
+{
+    int need = (f->inbox_id ? CUBE_INBOX : 0) | (f->channel ? CUBE_CHANNEL : 0) |
+               (f->agent_id ? CUBE_AGENT : 0) | (f->team_id ? CUBE_TEAM : 0) |
+               (f->priority >= 0 ? CUBE_PRIORITY : 0);
+    need |= g == RG_AGENT ? CUBE_AGENT : g == RG_INBOX ? CUBE_INBOX : g == RG_TEAM ? CUBE_TEAM : 0;
+    return need & (need - 1) ? CUBE_FULL : need;
+}
 
-/* by report_group_t */
-static const char *const sums_sql[] = {SUMS_SQL("0"),
-                                       SUMS_SQL("hour"),
-                                       SUMS_SQL("agent_id"),
-                                       SUMS_SQL("inbox_id"),
-                                       SUMS_SQL("team_id"),
-                                       SUMS_SQL("hour / 24"),
-                                       SUMS_SQL("(hour / 24 + 3) / 7")};
-static const char *const hist_sql[] = {HIST_SQL("0"),
-                                       HIST_SQL("hour"),
-                                       HIST_SQL("agent_id"),
-                                       HIST_SQL("inbox_id"),
-                                       HIST_SQL("team_id"),
-                                       HIST_SQL("hour / 24"),
-                                       HIST_SQL("(hour / 24 + 3) / 7")};
+typedef struct {
+    int level;
+    int64_t a, b; /* start hours [a, b) */
+} seg_t;
+
+/* [a, b) hours as edge hours, edge days and whole months (levels up to max):
+ * at most five segments. */
+static int plan(int64_t a, int64_t b, int max_level, seg_t out[5])
+{
+    int n = 0;
+    if (a >= b) return 0;
+    int64_t d1 = cube_start(CUBE_DAY, a), d2 = cube_start(CUBE_DAY, b);
+    if (d1 < a) d1 += 24;
+    if (max_level < CUBE_DAY || d1 >= d2) {
+        out[n++] = (seg_t){CUBE_HOUR, a, b};
+        return n;
+    }
+    if (a < d1) out[n++] = (seg_t){CUBE_HOUR, a, d1};
+    int64_t m1 = cube_start(CUBE_MONTH, d1), m2 = cube_start(CUBE_MONTH, d2);
+    if (m1 < d1) m1 = cube_next(CUBE_MONTH, m1);
+    if (max_level >= CUBE_MONTH && m1 < m2) {
+        if (d1 < m1) out[n++] = (seg_t){CUBE_DAY, d1, m1};
+        out[n++] = (seg_t){CUBE_MONTH, m1, m2};
+        if (m2 < d2) out[n++] = (seg_t){CUBE_DAY, m2, d2};
+    } else {
+        out[n++] = (seg_t){CUBE_DAY, d1, d2};
+    }
+    if (d2 < b) out[n++] = (seg_t){CUBE_HOUR, d2, b};
+    return n;
+}
+
+static int max_level_of(report_group_t g)
+{
+    return g == RG_HOUR ? CUBE_HOUR : g == RG_DAY || g == RG_WEEK ? CUBE_DAY : CUBE_MONTH;
+}
 
 /* An open-addressing map from a group key to its index in the output array. */
 typedef struct {
@@ -275,104 +376,122 @@ static int gmap_get(gmap_t *m, int64_t key, int next)
     return -1;
 }
 
-static void *grow(arena_t *a, void *old, size_t size, int *cap)
+static int cmp_agg(const void *a, const void *b)
 {
-    void *bigger = arena_alloc(a, size * (size_t)*cap * 2);
-    memcpy(bigger, old, size * (size_t)*cap);
-    *cap *= 2;
-    return bigger;
-}
-
-static int cmp_sums(const void *a, const void *b)
-{
-    const report_sums_t *x = a, *y = b;
+    const report_agg_t *x = *(report_agg_t *const *)a, *y = *(report_agg_t *const *)b;
     return x->group < y->group ? -1 : x->group > y->group;
 }
 
-static int sums(store_conn_t *c, const report_filter_t *f, report_group_t g, arena_t *a,
-                report_sums_t **out, int *n)
+/* Orders the groups by key (series arrive in order already: segments and
+ * their rows run forward in time). */
+static void sort_groups(report_agg_t *v, int n)
 {
-    sqlite3_stmt *st = sq__prep(c, sums_sql[g]);
+    int i = 1;
+    while (i < n && v[i - 1].group < v[i].group) i++;
+    if (i >= n) return;
+    report_agg_t **p = xmalloc(sizeof *p * (size_t)n), *copy = xmalloc(sizeof *copy * (size_t)n);
+    memcpy(copy, v, sizeof *copy * (size_t)n);
+    for (i = 0; i < n; i++) p[i] = &copy[i];
+    qsort(p, (size_t)n, sizeof *p, cmp_agg);
+    for (i = 0; i < n; i++) memcpy(&v[i], p[i], sizeof *v);
+    free(p);
+    free(copy);
+}
+
+static void hist_into(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms)
+{
+    report_agg_t *g = ctx;
+    g->hn[metric][bucket] += n;
+    g->hs[metric][bucket] += sum_ms;
+}
+
+static const char agg_sql[] = "SELECT start, inbox_id, agent_id, team_id" REPORT_COLUMNS(
+    COL_) ", hist FROM report_rollups" FILTER;
+
+static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g,
+                     report_agg_t **out, int *n)
+{
+    seg_t segs[5];
+    int nseg =
+        plan(floor_hour(f->since), floor_hour(f->until + HOUR_MS - 1), max_level_of(g), segs);
+    sqlite3_stmt *st = sq__prep(c, agg_sql);
     if (!st) return PARLEY_EIO;
-    bind_filter(st, f, true);
-    int cap = 64, rc;
+    int cap = 0, rc = SQLITE_DONE;
+    report_agg_t *groups = NULL;
     gmap_t m;
-    gmap_init(&m, 128);
+    gmap_init(&m, 64);
     *n = 0;
-    *out = arena_alloc(a, sizeof **out * (size_t)cap);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t group = sqlite3_column_int64(st, 0);
-        int i = gmap_get(&m, group, *n);
-        if (i < 0) {
-            if (*n == cap) *out = grow(a, *out, sizeof **out, &cap);
-            i = (*n)++;
-            memset(&(*out)[i], 0, sizeof **out);
-            (*out)[i].group = group;
+    for (int s = 0; s < nseg && rc == SQLITE_DONE; s++) {
+        sqlite3_reset(st);
+        bind_filter(st, f);
+        sqlite3_bind_int64(st, 2, segs[s].a);
+        sqlite3_bind_int64(st, 3, segs[s].b);
+        sqlite3_bind_int(st, 9, cuboid_for(f, g));
+        sqlite3_bind_int(st, 10, segs[s].level);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t start = sqlite3_column_int64(st, 0);
+            int64_t group = g == RG_HOUR    ? start
+                            : g == RG_DAY   ? start / 24
+                            : g == RG_WEEK  ? (start / 24 + 3) / 7
+                            : g == RG_INBOX ? sqlite3_column_int64(st, 1)
+                            : g == RG_AGENT ? sqlite3_column_int64(st, 2)
+                            : g == RG_TEAM  ? sqlite3_column_int64(st, 3)
+                                            : 0;
+            int i = gmap_get(&m, group, *n);
+            if (i < 0) {
+                if (*n == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    groups = xrealloc(groups, sizeof *groups * (size_t)cap);
+                }
+                i = (*n)++;
+                memset(&groups[i], 0, sizeof *groups);
+                groups[i].group = group;
+            }
+            report_agg_t *x = &groups[i];
+            for (int k = 0; k < RC_COUNT; k++) x->v[k] += sqlite3_column_int64(st, 4 + k);
+            const void *blob = sqlite3_column_blob(st, 4 + RC_COUNT);
+            int len = sqlite3_column_bytes(st, 4 + RC_COUNT);
+            if (len > 0 && report_cube_hist_walk(blob, (size_t)len, hist_into, x) < 0) {
+                rc = SQLITE_CORRUPT;
+                break;
+            }
         }
-        int64_t *v = (*out)[i].v;
-        for (int k = 0; k < RC_COUNT; k++) v[k] += sqlite3_column_int64(st, 1 + k);
     }
     sqlite3_reset(st);
     gmap_free(&m);
-    if (*n > 1) qsort(*out, (size_t)*n, sizeof **out, cmp_sums);
-    return rc == SQLITE_DONE ? 0 : sq__rc(c, rc);
-}
-
-/* (group, metric, bucket) as one key; metric < 8 and bucket < 128. */
-static int64_t hist_key(int64_t group, int metric, int bucket)
-{
-    return group * 1024 + metric * 128 + bucket;
-}
-
-static int cmp_hist(const void *a, const void *b)
-{
-    const report_hist_row_t *x = a, *y = b;
-    int64_t kx = hist_key(x->group, x->metric, x->bucket),
-            ky = hist_key(y->group, y->metric, y->bucket);
-    return kx < ky ? -1 : kx > ky;
-}
-
-static int hist(store_conn_t *c, const report_filter_t *f, report_group_t g, arena_t *a,
-                report_hist_row_t **out, int *n)
-{
-    sqlite3_stmt *st = sq__prep(c, hist_sql[g]);
-    if (!st) return PARLEY_EIO;
-    bind_filter(st, f, true);
-    int cap = 256, rc;
-    gmap_t m;
-    gmap_init(&m, 1024);
-    *n = 0;
-    *out = arena_alloc(a, sizeof **out * (size_t)cap);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t group = sqlite3_column_int64(st, 0);
-        int metric = sqlite3_column_int(st, 1), bucket = sqlite3_column_int(st, 2);
-        if (metric < 0 || metric >= 8 || bucket < 0 || bucket >= REPORT_BUCKETS)
-            continue; /* not a row rollups.c writes */
-        int i = gmap_get(&m, hist_key(group, metric, bucket), *n);
-        if (i < 0) {
-            if (*n == cap) *out = grow(a, *out, sizeof **out, &cap);
-            i = (*n)++;
-            (*out)[i] = (report_hist_row_t){.group = group, .metric = metric, .bucket = bucket};
-        }
-        (*out)[i].n += sqlite3_column_int64(st, 3);
-        (*out)[i].sum_ms += sqlite3_column_int64(st, 4);
+    if (rc != SQLITE_DONE) {
+        free(groups);
+        *n = 0;
+        *out = NULL;
+        return sq__rc(c, rc);
     }
-    sqlite3_reset(st);
-    gmap_free(&m);
-    if (*n > 1) qsort(*out, (size_t)*n, sizeof **out, cmp_hist);
-    return rc == SQLITE_DONE ? 0 : sq__rc(c, rc);
+    sort_groups(groups, *n);
+    *out = groups;
+    return 0;
 }
 
+static const char backlog_sql[] =
+    "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER;
+
+/* The backlog is a running total: every delta before the period's end. */
 static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
 {
-    sqlite3_stmt *st =
-        sq__prep(c, "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER);
-    if (!st) return PARLEY_EIO;
-    bind_filter(st, f, false);
-    int rc = sq__one(c, st);
-    if (rc) return rc;
-    *out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    seg_t segs[5];
+    int nseg = plan(0, floor_hour(f->until + HOUR_MS - 1), CUBE_MONTH, segs);
+    *out = 0;
+    for (int s = 0; s < nseg; s++) {
+        sqlite3_stmt *st = sq__prep(c, backlog_sql);
+        if (!st) return PARLEY_EIO;
+        bind_filter(st, f);
+        sqlite3_bind_int64(st, 2, segs[s].a);
+        sqlite3_bind_int64(st, 3, segs[s].b);
+        sqlite3_bind_int(st, 9, cuboid_for(f, RG_NONE));
+        sqlite3_bind_int(st, 10, segs[s].level);
+        int rc = sq__one(c, st);
+        if (rc) return rc;
+        *out += sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
     return 0;
 }
 
@@ -385,7 +504,7 @@ static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
 
 static void bind_conv_filter(sqlite3_stmt *st, const report_filter_t *f)
 {
-    bind_filter(st, f, true);
+    bind_filter(st, f);
     sqlite3_bind_int64(st, 2, f->since);
     sqlite3_bind_int64(st, 3, f->until);
     sqlite3_bind_int64(st, 9, f->label_id);
@@ -429,10 +548,9 @@ typedef struct {
 } cmp_table_t;
 
 static const cmp_table_t cmp_tables[] = {
-    {"report_rollups", "SELECT * FROM report_rollups ORDER BY " KEYCOLS, 7},
-    {"report_hist",
-     "SELECT * FROM report_hist ORDER BY account_id, hour, metric, inbox_id, channel, agent_id,"
-     " team_id, priority, bucket",
+    {"report_rollups",
+     "SELECT * FROM report_rollups ORDER BY account_id, cuboid, level, start, inbox_id, channel,"
+     " agent_id, team_id, priority",
      9},
     {"report_conversations", "SELECT * FROM report_conversations ORDER BY conversation_id", 1},
 };
@@ -465,6 +583,33 @@ static void row_name(sqlite3_stmt *st, const int *order, int npk, char *out, siz
     }
 }
 
+/* A value as the difference report shows it: text, or a blob in hex (cut). */
+static void value_text(sqlite3_stmt *st, int k, char *out, size_t cap)
+{
+    if (sqlite3_column_type(st, k) != SQLITE_BLOB) {
+        const char *v = (const char *)sqlite3_column_text(st, k);
+        snprintf(out, cap, "%s", v ? v : "");
+        return;
+    }
+    const uint8_t *p = sqlite3_column_blob(st, k);
+    size_t n = (size_t)sqlite3_column_bytes(st, k), o = 0;
+    for (size_t i = 0; i < n && o + 8 < cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%02x", p[i]);
+    if (o + 8 >= cap) snprintf(out + o, cap - o, "...");
+}
+
+/* Whether column k holds the same value in a and b (blobs byte for byte);
+ * both rendered into va, vb when not. */
+static bool value_eq(sqlite3_stmt *a, sqlite3_stmt *b, int k, char *va, char *vb, size_t cap)
+{
+    const void *pa = sqlite3_column_blob(a, k), *pb = sqlite3_column_blob(b, k);
+    int na = sqlite3_column_bytes(a, k), nb = sqlite3_column_bytes(b, k);
+    if (na == nb && (na == 0 || memcmp(pa, pb, (size_t)na) == 0)) return true;
+    value_text(a, k, va, cap);
+    value_text(b, k, vb, cap);
+    return false;
+}
+
 static int compare(store_conn_t *ca, store_conn_t *cb,
                    void (*diff)(void *ctx, const char *table, const char *row, const char *col,
                                 const char *va, const char *vb),
@@ -482,13 +627,11 @@ static int compare(store_conn_t *ca, store_conn_t *cb,
         }
         /* the ORDER BY columns by index */
         int order[9], ncols = sqlite3_column_count(a);
-        static const char *const hist_pk[] = {"account_id", "hour",     "metric",
-                                              "inbox_id",   "channel",  "agent_id",
-                                              "team_id",    "priority", "bucket"};
-        static const char *const roll_pk[] = {"account_id", "hour",    "inbox_id", "channel",
-                                              "agent_id",   "team_id", "priority"};
+        static const char *const roll_pk[] = {"account_id", "cuboid",   "level",
+                                              "start",      "inbox_id", "channel",
+                                              "agent_id",   "team_id",  "priority"};
         static const char *const conv_pk[] = {"conversation_id"};
-        const char *const *pk = t == 0 ? roll_pk : t == 1 ? hist_pk : conv_pk;
+        const char *const *pk = t == 0 ? roll_pk : conv_pk;
         for (int i = 0; i < ct->npk; i++)
             for (int k = 0; k < ncols; k++)
                 if (!strcmp(sqlite3_column_name(a, k), pk[i])) order[i] = k;
@@ -508,13 +651,11 @@ static int compare(store_conn_t *ca, store_conn_t *cb,
                 rb = sqlite3_step(b);
             } else {
                 for (int k = 0; k < ncols; k++) {
-                    const char *va = (const char *)sqlite3_column_text(a, k);
-                    const char *vb = (const char *)sqlite3_column_text(b, k);
-                    if (strcmp(va ? va : "", vb ? vb : "") != 0) {
+                    char va[96], vb[96];
+                    if (!value_eq(a, b, k, va, vb, sizeof va)) {
                         row_name(a, order, ct->npk, name, sizeof name);
                         (*ndiff)++;
-                        diff(ctx, ct->table, name, sqlite3_column_name(a, k), va ? va : "",
-                             vb ? vb : "");
+                        diff(ctx, ct->table, name, sqlite3_column_name(a, k), va, vb);
                     }
                 }
                 ra = sqlite3_step(a);
@@ -530,8 +671,8 @@ static int compare(store_conn_t *ca, store_conn_t *cb,
 
 static int clear(store_conn_t *c)
 {
+    sq__reports_forget(c);
     int rc = sq__run(c, sq__prep(c, "DELETE FROM report_rollups"));
-    if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_hist"));
     if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_conversations"));
     return rc;
 }
@@ -565,8 +706,8 @@ const struct store_reports_ops sq__reports_ops = {
     .hist_add = hist_add,
     .conv_get = conv_get,
     .conv_put = conv_put,
-    .sums = sums,
-    .hist = hist,
+    .flush = flush,
+    .aggregate = aggregate,
     .backlog = backlog,
     .conv_list = conv_list,
     .conv_count = conv_count,

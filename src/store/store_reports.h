@@ -73,33 +73,33 @@ typedef struct {
  * the Monday-based week ((day + 3) / 7: its Monday is week x 7 - 3). */
 typedef enum { RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX, RG_TEAM, RG_DAY, RG_WEEK } report_group_t;
 
-/* One aggregate row: the group's key (hour / id; 0 for RG_NONE) and sums. */
+/* One group's sums: counters and duration histograms (n and summed ms per
+ * metric x bucket). The group key is the hour / day / week / id (0 for RG_NONE). */
 typedef struct {
     int64_t group;
     int64_t v[RC_COUNT];
-} report_sums_t;
-
-typedef struct {
-    int64_t group;
-    int metric, bucket;
-    int64_t n, sum_ms;
-} report_hist_row_t;
+    int64_t hn[HM_COUNT][REPORT_BUCKETS], hs[HM_COUNT][REPORT_BUCKETS];
+} report_agg_t;
 
 typedef struct store_reports_ops {
-    /* Adds the deltas v[] to the row of k (created at zero). */
+    /* Adds the deltas v[] to the rows of k (created at zero). Written at the
+     * end of the transaction's batch (store/report_cube.h), or by flush. */
     int (*rollup_add)(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT]);
-    /* One sample of ms into bucket of metric for k. */
+    /* One sample of ms into bucket of metric for k (written likewise). */
     int (*hist_add)(store_conn_t *c, const rollup_key_t *k, int metric, int bucket, int64_t ms);
+    /* Writes what rollup_add and hist_add buffered on c (a group commit does
+     * it before its COMMIT; a connection written outside one must). */
+    int (*flush)(store_conn_t *c);
     /* PARLEY_ENOENT when the conversation has no report state yet. */
     int (*conv_get)(store_conn_t *c, int64_t conversation_id, rconv_t *out);
     int (*conv_put)(store_conn_t *c, const rconv_t *in);
 
-    /* Sums of the rows matching f (label_id ignored), grouped; *out in a. */
-    int (*sums)(store_conn_t *c, const report_filter_t *f, report_group_t g, arena_t *a,
-                report_sums_t **out, int *n);
-    /* Histogram rows matching f, summed per (group, metric, bucket). */
-    int (*hist)(store_conn_t *c, const report_filter_t *f, report_group_t g, arena_t *a,
-                report_hist_row_t **out, int *n);
+    /* Sums and histograms of the facts matching f (label_id ignored) in
+     * [since, until) rounded out to whole hours, grouped, ordered by group;
+     * *out malloc'd (the caller frees; NULL when no row matched). Reads the
+     * coarsest rows that answer (report_cube.h). */
+    int (*aggregate)(store_conn_t *c, const report_filter_t *f, report_group_t g,
+                     report_agg_t **out, int *n);
     /* SUM(backlog_delta) of every row before f->until (period start ignored). */
     int (*backlog)(store_conn_t *c, const report_filter_t *f, int64_t *out);
     /* Conversations created in [since, until) matching f (label_id honoured),

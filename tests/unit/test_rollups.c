@@ -446,8 +446,9 @@ static void test_verify_then_tamper(void **state)
                       .priority = 1};
     int64_t v[RC_COUNT] = {0};
     v[RC_received] = 1;
-    assert_int_equal(app.store->ops->reports->rollup_add(app.store->ops->reader(app.store), &k, v),
-                     0);
+    store_conn_t *rc = app.store->ops->reader(app.store);
+    assert_int_equal(app.store->ops->reports->rollup_add(rc, &k, v), 0);
+    assert_int_equal(app.store->ops->reports->flush(rc), 0); /* buffered until written */
     assert_int_equal(reports_verify(&app, devnull, 5, &ndiff), 0);
     assert_true(ndiff > 0);
     /* and a rebuild repairs it */

@@ -1,0 +1,493 @@
+/*
+ * report_cube.c - the report rollups' layout: time levels, cuboids, the
+ * histogram blob, and the buffer of facts written once per group commit.
+ * See report_cube.h.
+ */
+#include "store/report_cube.h"
+
+#include "core/mem.h"
+#include "core/tzfile.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- time levels ---------------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t cube_start(int level, int64_t h)
+{
+    if (level == CUBE_HOUR) return h;
+    int64_t day = floor_div(h, 24);
+    if (level == CUBE_DAY) return day * 24;
+    int64_t y;
+    int m, d;
+    tz_civil_from_days(day, &y, &m, &d);
+    return tz_days_from_civil(y, m, 1) * 24;
+}
+
+int64_t cube_next(int level, int64_t start)
+{
+    if (level == CUBE_HOUR) return start + 1;
+    if (level == CUBE_DAY) return start + 24;
+    int64_t y;
+    int m, d;
+    tz_civil_from_days(floor_div(start, 24), &y, &m, &d);
+    if (++m > 12) {
+        m = 1;
+        y++;
+    }
+    return tz_days_from_civil(y, m, 1) * 24;
+}
+
+/* ---- the histogram blob --------------------------------------------------- */
+
+/* An entry's code: metric x REPORT_BUCKETS + bucket. */
+#define CODES (HM_COUNT * REPORT_BUCKETS)
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Reads one varint at *pos; false when the blob ends inside it or it is too long. */
+static bool get_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
+        uint8_t b = p[(*pos)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef struct {
+    uint32_t code;
+    int64_t n, sum;
+} hentry_t;
+
+/* The next entry of a blob; 0 at its end, -1 when malformed. */
+static int next_entry(const uint8_t *p, size_t len, size_t *pos, hentry_t *e)
+{
+    if (*pos >= len) return 0;
+    uint64_t code, n, sum;
+    if (!get_varint(p, len, pos, &code) || !get_varint(p, len, pos, &n) ||
+        !get_varint(p, len, pos, &sum) || code >= CODES || n > INT64_MAX || sum > INT64_MAX)
+        return -1;
+    *e = (hentry_t){.code = (uint32_t)code, .n = (int64_t)n, .sum = (int64_t)sum};
+    return 1;
+}
+
+static size_t put_entry(uint8_t *p, const hentry_t *e)
+{
+    size_t n = put_varint(p, e->code);
+    n += put_varint(p + n, (uint64_t)e->n);
+    return n + put_varint(p + n, (uint64_t)e->sum);
+}
+
+#define ENTRY_MAX 30 /* three varints of at most 10 bytes */
+
+int report_cube_hist_walk(const void *blob, size_t len,
+                          void (*fn)(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms),
+                          void *ctx)
+{
+    size_t pos = 0;
+    hentry_t e;
+    int r;
+    while ((r = next_entry(blob, len, &pos, &e)) > 0)
+        fn(ctx, (int)(e.code / REPORT_BUCKETS), (int)(e.code % REPORT_BUCKETS), e.n, e.sum);
+    return r;
+}
+
+static void hist_merge_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const uint8_t *a = sqlite3_value_blob(argv[0]), *b = sqlite3_value_blob(argv[1]);
+    size_t la = (size_t)sqlite3_value_bytes(argv[0]), lb = (size_t)sqlite3_value_bytes(argv[1]);
+    if (!la || !lb) { /* one side empty (or NULL): the other as it is */
+        sqlite3_value *v = la ? argv[0] : argv[1];
+        if (sqlite3_value_type(v) == SQLITE_NULL)
+            sqlite3_result_null(cx);
+        else
+            sqlite3_result_blob(cx, sqlite3_value_blob(v), sqlite3_value_bytes(v),
+                                SQLITE_TRANSIENT);
+        return;
+    }
+    uint8_t *out = malloc(la + lb);
+    if (!out) {
+        sqlite3_result_error_nomem(cx);
+        return;
+    }
+    size_t pa = 0, pb = 0, o = 0;
+    hentry_t ea, eb;
+    int ra = next_entry(a, la, &pa, &ea), rb = next_entry(b, lb, &pb, &eb);
+    while (ra > 0 || rb > 0) {
+        if (ra > 0 && (rb <= 0 || ea.code < eb.code)) {
+            o += put_entry(out + o, &ea);
+            ra = next_entry(a, la, &pa, &ea);
+        } else if (rb > 0 && (ra <= 0 || eb.code < ea.code)) {
+            o += put_entry(out + o, &eb);
+            rb = next_entry(b, lb, &pb, &eb);
+        } else { /* the same code: one entry (never longer than the two it replaces) */
+            hentry_t s = {.code = ea.code};
+            if (__builtin_add_overflow(ea.n, eb.n, &s.n) ||
+                __builtin_add_overflow(ea.sum, eb.sum, &s.sum)) {
+                free(out);
+                sqlite3_result_error(cx, "parley_hist_merge: histogram overflow", -1);
+                return;
+            }
+            o += put_entry(out + o, &s);
+            ra = next_entry(a, la, &pa, &ea);
+            rb = next_entry(b, lb, &pb, &eb);
+        }
+    }
+    if (ra < 0 || rb < 0) {
+        free(out);
+        sqlite3_result_error(cx, "parley_hist_merge: malformed histogram", -1);
+        return;
+    }
+    sqlite3_result_blob(cx, out, (int)o, free);
+}
+
+typedef struct {
+    int metric;
+    int64_t n;
+} count_ctx_t;
+
+static void count_one(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms)
+{
+    (void)bucket;
+    (void)sum_ms;
+    count_ctx_t *c = ctx;
+    if (metric == c->metric) c->n += n;
+}
+
+static void hist_n_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    count_ctx_t c = {.metric = sqlite3_value_int(argv[1])};
+    if (report_cube_hist_walk(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+                              count_one, &c) < 0) {
+        sqlite3_result_error(cx, "parley_hist_n: malformed histogram", -1);
+        return;
+    }
+    sqlite3_result_int64(cx, c.n);
+}
+
+int report_cube_register(sqlite3 *db)
+{
+    int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    int rc = sqlite3_create_function(db, "parley_hist_merge", 2, f, NULL, hist_merge_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "parley_hist_n", 2, f, NULL, hist_n_fn, NULL, NULL);
+    return rc;
+}
+
+/* ---- the buffer of facts ---------------------------------------------------- */
+
+typedef struct {
+    rollup_key_t k; /* k.channel points into channel */
+    char channel[32];
+    int metric; /* -1: counters v; else a histogram entry */
+    int bucket;
+    int64_t n, sum;
+    int64_t v[RC_COUNT];
+} fact_t;
+
+/* One row of the table while a flush sums into it. */
+typedef struct {
+    int64_t account_id, start, inbox_id, agent_id, team_id;
+    int cuboid, level, priority;
+    char channel[32];
+    int64_t v[RC_COUNT];
+} node_t;
+
+typedef struct {
+    uint32_t node, code; /* node + 1; 0 = empty */
+    int64_t n, sum;
+} hslot_t;
+
+struct report_cube {
+    fact_t *facts;
+    size_t n, cap;
+    unsigned flushes;
+    /* flush scratch, kept between flushes */
+    node_t *nodes;
+    size_t n_nodes, nodes_cap;
+    uint32_t *index; /* node + 1 by hash; 0 = empty */
+    size_t index_cap;
+    hslot_t *hist;
+    size_t n_hist, hist_cap;
+    uint8_t *blob;
+};
+
+report_cube_t *report_cube_new(void)
+{
+    report_cube_t *b = xcalloc(1, sizeof *b);
+    b->blob = xmalloc((size_t)CODES * ENTRY_MAX);
+    return b;
+}
+
+void report_cube_free(report_cube_t *b)
+{
+    if (!b) return;
+    free(b->facts);
+    free(b->nodes);
+    free(b->index);
+    free(b->hist);
+    free(b->blob);
+    free(b);
+}
+
+size_t report_cube_len(const report_cube_t *b)
+{
+    return b->n;
+}
+
+unsigned report_cube_flushes(const report_cube_t *b)
+{
+    return b->flushes;
+}
+
+void report_cube_truncate(report_cube_t *b, size_t len)
+{
+    if (len < b->n) b->n = len;
+}
+
+static fact_t *push(report_cube_t *b, const rollup_key_t *k)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->facts = xrealloc(b->facts, sizeof *b->facts * b->cap);
+    }
+    fact_t *f = &b->facts[b->n++];
+    f->k = *k;
+    snprintf(f->channel, sizeof f->channel, "%s", k->channel ? k->channel : "");
+    f->k.channel = NULL;
+    return f;
+}
+
+void report_cube_add(report_cube_t *b, const rollup_key_t *k, const int64_t v[RC_COUNT])
+{
+    fact_t *f = push(b, k);
+    f->metric = -1;
+    memcpy(f->v, v, sizeof f->v);
+}
+
+void report_cube_hist(report_cube_t *b, const rollup_key_t *k, int metric, int bucket, int64_t n,
+                      int64_t sum_ms)
+{
+    if (metric < 0 || metric >= HM_COUNT || bucket < 0 || bucket >= REPORT_BUCKETS || n <= 0)
+        return;
+    fact_t *f = push(b, k);
+    f->metric = metric;
+    f->bucket = bucket;
+    f->n = n;
+    f->sum = sum_ms > 0 ? sum_ms : 0;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t node_hash(const node_t *n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    h = mix(h, (uint64_t)n->account_id);
+    h = mix(h, (uint64_t)n->start * 64 + (uint64_t)n->cuboid * 4 + (uint64_t)n->level);
+    h = mix(h, (uint64_t)n->inbox_id);
+    h = mix(h, (uint64_t)n->agent_id);
+    h = mix(h, (uint64_t)n->team_id * 8 + (uint64_t)(n->priority + 1));
+    for (const char *p = n->channel; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h ^ (h >> 31);
+}
+
+static bool node_eq(const node_t *a, const node_t *b)
+{
+    return a->account_id == b->account_id && a->start == b->start && a->cuboid == b->cuboid &&
+           a->level == b->level && a->inbox_id == b->inbox_id && a->agent_id == b->agent_id &&
+           a->team_id == b->team_id && a->priority == b->priority &&
+           strcmp(a->channel, b->channel) == 0;
+}
+
+static void index_grow(report_cube_t *b)
+{
+    size_t cap = b->index_cap ? b->index_cap * 2 : 1024;
+    uint32_t *idx = xcalloc(cap, sizeof *idx);
+    for (size_t i = 0; i < b->n_nodes; i++) {
+        size_t s = node_hash(&b->nodes[i]) & (cap - 1);
+        while (idx[s]) s = (s + 1) & (cap - 1);
+        idx[s] = (uint32_t)i + 1;
+    }
+    free(b->index);
+    b->index = idx;
+    b->index_cap = cap;
+}
+
+/* The node of key (created zeroed), by index. */
+static uint32_t node_of(report_cube_t *b, const node_t *key)
+{
+    if ((b->n_nodes + 1) * 2 > b->index_cap) index_grow(b);
+    size_t s = node_hash(key) & (b->index_cap - 1);
+    while (b->index[s]) {
+        uint32_t i = b->index[s] - 1;
+        if (node_eq(&b->nodes[i], key)) return i;
+        s = (s + 1) & (b->index_cap - 1);
+    }
+    if (b->n_nodes == b->nodes_cap) {
+        b->nodes_cap = b->nodes_cap ? b->nodes_cap * 2 : 256;
+        b->nodes = xrealloc(b->nodes, sizeof *b->nodes * b->nodes_cap);
+    }
+    uint32_t i = (uint32_t)b->n_nodes++;
+    b->nodes[i] = *key;
+    memset(b->nodes[i].v, 0, sizeof b->nodes[i].v);
+    b->index[s] = i + 1;
+    return i;
+}
+
+static void hist_grow(report_cube_t *b)
+{
+    size_t cap = b->hist_cap ? b->hist_cap * 2 : 1024;
+    hslot_t *h = xcalloc(cap, sizeof *h);
+    for (size_t i = 0; i < b->hist_cap; i++) {
+        hslot_t *o = &b->hist[i];
+        if (!o->node) continue;
+        size_t s = ((uint64_t)o->node * 0x9E3779B97F4A7C15ULL ^ o->code * 0xC2B2AE3D27D4EB4FULL) &
+                   (cap - 1);
+        while (h[s].node) s = (s + 1) & (cap - 1);
+        h[s] = *o;
+    }
+    free(b->hist);
+    b->hist = h;
+    b->hist_cap = cap;
+}
+
+static void hist_at(report_cube_t *b, uint32_t node, uint32_t code, int64_t n, int64_t sum)
+{
+    if ((b->n_hist + 1) * 2 > b->hist_cap) hist_grow(b);
+    uint32_t key = node + 1;
+    size_t s =
+        ((uint64_t)key * 0x9E3779B97F4A7C15ULL ^ code * 0xC2B2AE3D27D4EB4FULL) & (b->hist_cap - 1);
+    while (b->hist[s].node && !(b->hist[s].node == key && b->hist[s].code == code))
+        s = (s + 1) & (b->hist_cap - 1);
+    if (!b->hist[s].node) {
+        b->hist[s] = (hslot_t){.node = key, .code = code};
+        b->n_hist++;
+    }
+    b->hist[s].n += n;
+    b->hist[s].sum += sum;
+}
+
+static const int cuboids[CUBE_NCUBOIDS] = {0,         CUBE_INBOX, CUBE_CHANNEL, CUBE_AGENT,
+                                           CUBE_TEAM, CUBE_PRIORITY, CUBE_FULL};
+
+/* Every row (cuboid x level) fact f lands on, summed into the nodes. */
+static void spread(report_cube_t *b, const fact_t *f)
+{
+    for (int c = 0; c < CUBE_NCUBOIDS; c++) {
+        int cb = cuboids[c];
+        node_t key = {.account_id = f->k.account_id,
+                      .cuboid = cb,
+                      .inbox_id = cb & CUBE_INBOX ? f->k.inbox_id : CUBE_ALL,
+                      .agent_id = cb & CUBE_AGENT ? f->k.agent_id : CUBE_ALL,
+                      .team_id = cb & CUBE_TEAM ? f->k.team_id : CUBE_ALL,
+                      .priority = cb & CUBE_PRIORITY ? f->k.priority : CUBE_ALL};
+        snprintf(key.channel, sizeof key.channel, "%s",
+                 cb & CUBE_CHANNEL ? f->channel : CUBE_ALL_CHANNEL);
+        for (int l = 0; l < CUBE_LEVELS; l++) {
+            key.level = l;
+            key.start = cube_start(l, f->k.hour);
+            uint32_t i = node_of(b, &key);
+            if (f->metric < 0) {
+                node_t *n = &b->nodes[i];
+                for (int k = 0; k < RC_COUNT; k++) n->v[k] += f->v[k];
+            } else {
+                hist_at(b, i, (uint32_t)(f->metric * REPORT_BUCKETS + f->bucket), f->n, f->sum);
+            }
+        }
+    }
+}
+
+static int cmp_hslot(const void *x, const void *y)
+{
+    const hslot_t *a = x, *b = y;
+    if (a->node != b->node) return a->node < b->node ? -1 : 1;
+    return a->code < b->code ? -1 : a->code > b->code;
+}
+
+#define CUBE_COL_(c) ", " #c
+#define CUBE_QM_(c)  ", ?"
+#define CUBE_ADD_(c) ", " #c " = " #c " + excluded." #c
+
+const char report_cube_upsert_sql[] =
+    "INSERT INTO report_rollups(account_id, cuboid, level, start, inbox_id, channel, agent_id,"
+    " team_id, priority" REPORT_COLUMNS(CUBE_COL_) ", hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
+    REPORT_COLUMNS(CUBE_QM_) ", ?) ON CONFLICT(account_id, cuboid, level, start, inbox_id,"
+    " channel, agent_id, team_id, priority) DO UPDATE SET hist = parley_hist_merge(hist,"
+    " excluded.hist)" REPORT_COLUMNS(CUBE_ADD_);
+
+int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
+{
+    if (!b->n) return SQLITE_OK;
+    b->n_nodes = 0;
+    if (b->index) memset(b->index, 0, sizeof *b->index * b->index_cap);
+    if (b->hist) memset(b->hist, 0, sizeof *b->hist * b->hist_cap);
+    b->n_hist = 0;
+    for (size_t i = 0; i < b->n; i++) spread(b, &b->facts[i]);
+    b->n = 0;
+    b->flushes++;
+    /* the histogram entries by node, then code: each node's blob in order */
+    size_t nh = 0;
+    for (size_t i = 0; i < b->hist_cap; i++)
+        if (b->hist[i].node) b->hist[nh++] = b->hist[i];
+    if (nh > 1) qsort(b->hist, nh, sizeof *b->hist, cmp_hslot);
+    size_t h = 0;
+    int rc = SQLITE_OK;
+    for (uint32_t i = 0; i < b->n_nodes && rc == SQLITE_OK; i++) {
+        const node_t *n = &b->nodes[i];
+        size_t len = 0;
+        for (; h < nh && b->hist[h].node == i + 1; h++) {
+            hentry_t e = {.code = b->hist[h].code, .n = b->hist[h].n, .sum = b->hist[h].sum};
+            len += put_entry(b->blob + len, &e);
+        }
+        sqlite3_reset(upsert);
+        sqlite3_bind_int64(upsert, 1, n->account_id);
+        sqlite3_bind_int(upsert, 2, n->cuboid);
+        sqlite3_bind_int(upsert, 3, n->level);
+        sqlite3_bind_int64(upsert, 4, n->start);
+        sqlite3_bind_int64(upsert, 5, n->inbox_id);
+        sqlite3_bind_text(upsert, 6, n->channel, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(upsert, 7, n->agent_id);
+        sqlite3_bind_int64(upsert, 8, n->team_id);
+        sqlite3_bind_int(upsert, 9, n->priority);
+        for (int k = 0; k < RC_COUNT; k++) sqlite3_bind_int64(upsert, 10 + k, n->v[k]);
+        if (len)
+            sqlite3_bind_blob(upsert, 10 + RC_COUNT, b->blob, (int)len, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(upsert, 10 + RC_COUNT);
+        int s = sqlite3_step(upsert);
+        rc = s == SQLITE_DONE ? SQLITE_OK : s;
+    }
+    sqlite3_reset(upsert);
+    b->n_hist = 0;
+    if (b->hist) memset(b->hist, 0, sizeof *b->hist * b->hist_cap);
+    return rc;
+}

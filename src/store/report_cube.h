@@ -1,0 +1,84 @@
+/*
+ * report_cube.h - how the report rollups are laid out and written.
+ *
+ * Every fact the rollups produce (counters and duration samples of one
+ * account x UTC hour x inbox x channel x agent x team x priority) is kept
+ * at three time levels (the hour, its UTC day, its UTC month) and in seven
+ * cuboids: the full cross product, the total (every dimension folded) and
+ * one per dimension (the others folded). A report then reads the coarsest
+ * rows that answer it: a year's summary is 12 month rows of the total, a
+ * year by agent 12 x 50 rows of the agent cuboid; only queries that need
+ * two dimensions at once (a breakdown by agent of one priority) read the
+ * cross product, still at month and day level where the period allows.
+ *
+ * The duration histograms live in the same row, as one BLOB per row (a
+ * sorted list of (metric x bucket, n, sum_ms) in varints) merged by the SQL
+ * function parley_hist_merge; so a row carries everything a report needs.
+ *
+ * Facts are buffered (report_cube_t) and written once per group commit,
+ * where the coarse rows of a batch fold into one upsert each. Owned by the
+ * store; desk/rollups.c decides the facts, desk/reports.c reads the sums.
+ */
+#ifndef PARLEY_STORE_REPORT_CUBE_H
+#define PARLEY_STORE_REPORT_CUBE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store_reports.h"
+
+/* Cuboids: the dimensions a row keeps (a bit each); folded ones hold
+ * CUBE_ALL (integers) or CUBE_ALL_CHANNEL. */
+enum {
+    CUBE_INBOX = 1,
+    CUBE_CHANNEL = 2,
+    CUBE_AGENT = 4,
+    CUBE_TEAM = 8,
+    CUBE_PRIORITY = 16,
+    CUBE_FULL = 31
+};
+#define CUBE_ALL         (-1)
+#define CUBE_ALL_CHANNEL "*"
+#define CUBE_NCUBOIDS    7 /* 0, the five single dimensions, CUBE_FULL */
+
+/* Levels: a row's `start` is the UTC hour (since the epoch) its unit begins. */
+enum { CUBE_HOUR, CUBE_DAY, CUBE_MONTH, CUBE_LEVELS };
+
+/* The start hour of the level's unit holding hour h, and of the next unit. */
+int64_t cube_start(int level, int64_t h);
+int64_t cube_next(int level, int64_t start);
+
+/* Facts waiting to be written. */
+typedef struct report_cube report_cube_t;
+
+report_cube_t *report_cube_new(void);
+void report_cube_free(report_cube_t *b);
+/* Counter deltas of one hourly fact (k->hour is the UTC hour). */
+void report_cube_add(report_cube_t *b, const rollup_key_t *k, const int64_t v[RC_COUNT]);
+/* n samples summing sum_ms into bucket of metric, for the fact k. */
+void report_cube_hist(report_cube_t *b, const rollup_key_t *k, int metric, int bucket, int64_t n,
+                      int64_t sum_ms);
+/* Facts buffered; how many flushes so far (a job that fails rolls its facts
+ * back with report_cube_truncate, to 0 when a flush happened meanwhile). */
+size_t report_cube_len(const report_cube_t *b);
+unsigned report_cube_flushes(const report_cube_t *b);
+void report_cube_truncate(report_cube_t *b, size_t len);
+
+/* The upsert a flush runs (prepare it on the connection written). */
+extern const char report_cube_upsert_sql[];
+/* Writes every buffered fact to all its rows (one upsert per distinct row)
+ * and empties the buffer. Returns an SQLite result code. */
+int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert);
+
+/* Registers parley_hist_merge(a, b) (the union of two histogram blobs) and
+ * parley_hist_n(blob, metric) (its sample count) on db. */
+int report_cube_register(sqlite3 *db);
+
+/* Calls fn for each entry of a histogram blob in (metric, bucket) order;
+ * entries out of range are skipped. Returns -1 on a malformed blob. */
+int report_cube_hist_walk(const void *blob, size_t len,
+                          void (*fn)(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms),
+                          void *ctx);
+
+#endif
