@@ -408,24 +408,22 @@ static void report_check(void)
         {"frt samples", "sum(parley_hist_n(hist, 0))",
          "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
     };
-    static const int cuboids[] = {0,         CUBE_INBOX,    CUBE_CHANNEL, CUBE_AGENT,
-                                  CUBE_TEAM, CUBE_PRIORITY, CUBE_FULL};
     for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
         int64_t want = sql_int(checks[i].rows);
-        for (size_t c = 0; c < sizeof cuboids / sizeof *cuboids; c++)
+        for (int c = 0; c < CUBE_NCUBOIDS; c++)
             for (int l = 0; l < CUBE_LEVELS; l++) {
                 char sql[200];
                 snprintf(
                     sql, sizeof sql,
                     "SELECT coalesce(%s, 0) FROM report_rollups WHERE cuboid = %d AND level = %d",
-                    checks[i].sum, cuboids[c], l);
+                    checks[i].sum, cube_cuboids[c], l);
                 int64_t got = sql_int(sql);
                 if (got != want) {
                     char msg[200];
                     snprintf(
                         msg, sizeof msg,
                         "%s: %lld in the report tables (cuboid %d, level %d), %lld in the rows",
-                        checks[i].what, (long long)got, cuboids[c], l, (long long)want);
+                        checks[i].what, (long long)got, cube_cuboids[c], l, (long long)want);
                     die("report check", msg);
                 }
             }

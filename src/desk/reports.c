@@ -201,102 +201,142 @@ static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t 
 
 /* ---- metrics ------------------------------------------------------------------ */
 
-static json_t *seconds(double ms)
+/* Report answers are written as text (a year by day is 365 objects of 60
+ * values: building them as jansson trees and dumping them took most of a
+ * series' time), keys in reading order (volume, times, rates, surveys, SLA,
+ * handling: the CSV columns follow it), and decimals printed as the rounded
+ * decimal they are (46582.95, not the double's 46582.949999999997). */
+
+/* v / 10^decimals as a JSON number: trailing zeros dropped, one digit kept. */
+static void put_fixed(buf_t *b, int64_t v, int decimals)
 {
-    return json_real(round(ms) / 1000.0);
+    static const int64_t pow10[] = {1, 10, 100, 1000, 10000};
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, d = (uint64_t)pow10[decimals];
+    char frac[8];
+    snprintf(frac, sizeof frac, "%0*llu", decimals, (unsigned long long)(u % d));
+    int n = decimals;
+    while (n > 1 && frac[n - 1] == '0') n--;
+    buf_printf(b, "%s%llu.%.*s", v < 0 ? "-" : "", (unsigned long long)(u / d), n, frac);
 }
 
-static json_t *percentile(const agg_t *g, int metric, double p)
+/* A duration in ms as seconds, rounded to the ms. */
+static void put_seconds(buf_t *b, double ms)
+{
+    put_fixed(b, llround(ms), 3);
+}
+
+static void put_percentile(buf_t *b, const agg_t *g, int metric, double p)
 {
     int64_t total = 0;
-    for (int b = 0; b < REPORT_BUCKETS; b++) total += g->hn[metric][b];
-    if (!total) return json_null();
+    for (int k = 0; k < REPORT_BUCKETS; k++) total += g->hn[metric][k];
     int64_t rank = (int64_t)ceil(p * (double)total), seen = 0;
     if (rank < 1) rank = 1;
-    for (int b = 0; b < REPORT_BUCKETS; b++) {
-        seen += g->hn[metric][b];
-        if (seen >= rank) return seconds((double)g->hs[metric][b] / (double)g->hn[metric][b]);
+    for (int k = 0; total && k < REPORT_BUCKETS; k++) {
+        seen += g->hn[metric][k];
+        if (seen >= rank) {
+            put_seconds(b, (double)g->hs[metric][k] / (double)g->hn[metric][k]);
+            return;
+        }
     }
-    return json_null();
+    buf_puts(b, "null");
 }
 
-static json_t *time_stat(const agg_t *g, int metric, int col_n, bool business)
+static void put_time_stat(buf_t *b, const char *key, const agg_t *g, int metric, int col_n,
+                          bool business)
 {
     int64_t n = g->v[col_n], sum = g->v[col_n + (business ? 2 : 1)];
     int m = metric + (business ? 1 : 0);
-    return json_pack("{s:I, s:o, s:o, s:o}", "count", (json_int_t)n, "mean_seconds",
-                     n ? seconds((double)sum / (double)n) : json_null(), "median_seconds",
-                     percentile(g, m, 0.5), "p90_seconds", percentile(g, m, 0.9));
+    buf_printf(b, ",\"%s\":{\"count\":%lld,\"mean_seconds\":", key, (long long)n);
+    if (n)
+        put_seconds(b, (double)sum / (double)n);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"median_seconds\":");
+    put_percentile(b, g, m, 0.5);
+    buf_puts(b, ",\"p90_seconds\":");
+    put_percentile(b, g, m, 0.9);
+    buf_putc(b, '}');
 }
 
-static json_t *ratio(int64_t a, int64_t b)
+/* a / b to four decimals, or null when b is 0. */
+static void put_ratio(buf_t *b, int64_t x, int64_t y)
 {
-    return b ? json_real(round((double)a / (double)b * 10000.0) / 10000.0) : json_null();
+    if (y)
+        put_fixed(b, llround((double)x / (double)y * 10000.0), 4);
+    else
+        buf_puts(b, "null");
 }
 
-static json_t *sla_kind(int64_t met, int64_t breached)
+static void put_sla_kind(buf_t *b, const char *key, int64_t met, int64_t breached)
 {
-    return json_pack("{s:I, s:I, s:o}", "met", (json_int_t)met, "breached", (json_int_t)breached,
-                     "compliance", ratio(met, met + breached));
+    buf_printf(b, "\"%s\":{\"met\":%lld,\"breached\":%lld,\"compliance\":", key, (long long)met,
+               (long long)breached);
+    put_ratio(b, met, met + breached);
+    buf_putc(b, '}');
 }
 
-/* Every metric of one aggregate (backlog given: it is not a period sum). */
-static json_t *metrics_json(const agg_t *g, bool business, int64_t backlog)
+/* A key of the answer's own (an id, a name, the point's start) with its
+ * value already written as JSON, after the metrics. */
+typedef struct {
+    const char *key, *json;
+} extra_t;
+
+/* Every metric of one aggregate, then the extras; backlog < 0: not shown
+ * (it is not a period sum). */
+static void metrics_to(buf_t *b, const agg_t *g, bool business, int64_t backlog,
+                       const extra_t *extras, int nx)
 {
     const int64_t *v = g->v;
-    json_t *o = json_object();
-    json_object_set_new(
-        o, "volume",
-        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
-                  (json_int_t)v[RC_received], "reopened", (json_int_t)v[RC_reopened], "resolved",
-                  (json_int_t)v[RC_resolved], "assigned", (json_int_t)v[RC_assigned],
-                  "customer_messages", (json_int_t)v[RC_msgs_in], "human_replies",
-                  (json_int_t)v[RC_replies_out], "notes", (json_int_t)v[RC_notes], "bot_messages",
-                  (json_int_t)v[RC_bot_out], "automated_messages", (json_int_t)v[RC_auto_out]));
-    if (backlog >= 0)
-        json_object_set_new(json_object_get(o, "volume"), "backlog", json_integer(backlog));
-    json_object_set_new(o, "first_response_time", time_stat(g, HM_FRT, RC_frt_n, business));
-    json_object_set_new(o, "response_time", time_stat(g, HM_RT, RC_rt_n, business));
-    json_object_set_new(o, "resolution_time", time_stat(g, HM_RES, RC_res_n, business));
-    json_object_set_new(o, "resolution_rate", ratio(v[RC_resolved], v[RC_received]));
-    json_object_set_new(o, "response_rate", ratio(v[RC_responded], v[RC_received]));
-    json_object_set_new(o, "messages_to_resolution",
-                        json_pack("{s:I, s:o}", "count", (json_int_t)v[RC_mtr_n], "mean",
-                                  ratio(v[RC_mtr_sum], v[RC_mtr_n])));
-    json_object_set_new(
-        o, "sentiment_shift",
-        json_pack("{s:I, s:o}", "count", (json_int_t)v[RC_shift_n], "mean",
-                  v[RC_shift_n]
-                      ? json_real(round((double)v[RC_shift_sum] / (double)v[RC_shift_n]) / 10000.0)
-                      : json_null()));
-    json_object_set_new(o, "csat",
-                        json_pack("{s:I, s:o, s:o}", "count", (json_int_t)v[RC_csat_n], "mean",
-                                  ratio(v[RC_csat_sum], v[RC_csat_n]), "satisfied_share",
-                                  ratio(v[RC_csat_good], v[RC_csat_n])));
-    json_object_set_new(
-        o, "nps",
-        json_pack("{s:I, s:o}", "count", (json_int_t)v[RC_nps_n], "score",
-                  v[RC_nps_n]
-                      ? json_real(round((double)(v[RC_nps_promoters] - v[RC_nps_detractors]) *
-                                        1000.0 / (double)v[RC_nps_n]) /
-                                  10.0)
-                      : json_null()));
-    json_object_set_new(o, "sla",
-                        json_pack("{s:o, s:o, s:o}", "first_response",
-                                  sla_kind(v[RC_sla_fr_met], v[RC_sla_fr_breached]),
-                                  "next_response",
-                                  sla_kind(v[RC_sla_nr_met], v[RC_sla_nr_breached]), "resolution",
-                                  sla_kind(v[RC_sla_res_met], v[RC_sla_res_breached])));
-    json_object_set_new(o, "bot_handled",
-                        json_pack("{s:I, s:I}", "resolved", (json_int_t)v[RC_resolved_bot],
-                                  "bot_messages", (json_int_t)v[RC_bot_out]));
-    json_object_set_new(o, "human_handled",
-                        json_pack("{s:I, s:I}", "resolved",
-                                  (json_int_t)(v[RC_resolved] - v[RC_resolved_bot]),
-                                  "human_replies", (json_int_t)v[RC_replies_out]));
+    buf_printf(b,
+               "{\"volume\":{\"received\":%lld,\"reopened\":%lld,\"resolved\":%lld,"
+               "\"assigned\":%lld,\"customer_messages\":%lld,\"human_replies\":%lld,"
+               "\"notes\":%lld,\"bot_messages\":%lld,\"automated_messages\":%lld",
+               (long long)v[RC_received], (long long)v[RC_reopened], (long long)v[RC_resolved],
+               (long long)v[RC_assigned], (long long)v[RC_msgs_in], (long long)v[RC_replies_out],
+               (long long)v[RC_notes], (long long)v[RC_bot_out], (long long)v[RC_auto_out]);
+    if (backlog >= 0) buf_printf(b, ",\"backlog\":%lld", (long long)backlog);
+    buf_putc(b, '}');
+    put_time_stat(b, "first_response_time", g, HM_FRT, RC_frt_n, business);
+    put_time_stat(b, "response_time", g, HM_RT, RC_rt_n, business);
+    put_time_stat(b, "resolution_time", g, HM_RES, RC_res_n, business);
+    buf_puts(b, ",\"resolution_rate\":");
+    put_ratio(b, v[RC_resolved], v[RC_received]);
+    buf_puts(b, ",\"response_rate\":");
+    put_ratio(b, v[RC_responded], v[RC_received]);
+    buf_printf(b, ",\"messages_to_resolution\":{\"count\":%lld,\"mean\":", (long long)v[RC_mtr_n]);
+    put_ratio(b, v[RC_mtr_sum], v[RC_mtr_n]);
+    buf_printf(b, "},\"sentiment_shift\":{\"count\":%lld,\"mean\":", (long long)v[RC_shift_n]);
+    if (v[RC_shift_n])
+        put_fixed(b, llround((double)v[RC_shift_sum] / (double)v[RC_shift_n]), 4);
+    else
+        buf_puts(b, "null");
+    buf_printf(b, "},\"csat\":{\"count\":%lld,\"mean\":", (long long)v[RC_csat_n]);
+    put_ratio(b, v[RC_csat_sum], v[RC_csat_n]);
+    buf_puts(b, ",\"satisfied_share\":");
+    put_ratio(b, v[RC_csat_good], v[RC_csat_n]);
+    buf_printf(b, "},\"nps\":{\"count\":%lld,\"score\":", (long long)v[RC_nps_n]);
+    if (v[RC_nps_n])
+        put_fixed(b,
+                  llround((double)(v[RC_nps_promoters] - v[RC_nps_detractors]) * 1000.0 /
+                          (double)v[RC_nps_n]),
+                  1);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, "},\"sla\":{");
+    put_sla_kind(b, "first_response", v[RC_sla_fr_met], v[RC_sla_fr_breached]);
+    buf_putc(b, ',');
+    put_sla_kind(b, "next_response", v[RC_sla_nr_met], v[RC_sla_nr_breached]);
+    buf_putc(b, ',');
+    put_sla_kind(b, "resolution", v[RC_sla_res_met], v[RC_sla_res_breached]);
+    buf_printf(b,
+               "},\"bot_handled\":{\"resolved\":%lld,\"bot_messages\":%lld},"
+               "\"human_handled\":{\"resolved\":%lld,\"human_replies\":%lld}",
+               (long long)v[RC_resolved_bot], (long long)v[RC_bot_out],
+               (long long)(v[RC_resolved] - v[RC_resolved_bot]), (long long)v[RC_replies_out]);
     /* agents' active console time per resolved conversation (rollups.c on_presence) */
-    json_object_set_new(o, "average_handling_time", time_stat(g, HM_AHT, RC_aht_n, business));
-    return o;
+    put_time_stat(b, "average_handling_time", g, HM_AHT, RC_aht_n, business);
+    for (int i = 0; i < nx; i++) buf_printf(b, ",\"%s\":%s", extras[i].key, extras[i].json);
+    buf_putc(b, '}');
 }
 
 static json_t *query_json(const report_query_t *q)
@@ -316,7 +356,26 @@ static json_t *query_json(const report_query_t *q)
                      "label", q->label, "rollups_stale_since", q->stale_since ? st : NULL);
 }
 
-int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err_t *err)
+static void query_to(buf_t *b, const report_query_t *q)
+{
+    json_t *j = query_json(q);
+    json_dump_to(b, j);
+    json_decref(j);
+}
+
+/* The tree of an answer written as text (CSV and the digest walk trees). */
+static int parsed(int rc, buf_t *b, json_t **out)
+{
+    *out = NULL;
+    if (!rc) {
+        *out = json_loadb(b->ptr, b->len, 0, NULL);
+        if (!*out) rc = PARLEY_EIO;
+    }
+    buf_free(b);
+    return rc;
+}
+
+int report_summary_to(app_t *app, const report_query_t *q, buf_t *out, parley_err_t *err)
 {
     agg_t *aggs;
     int n;
@@ -327,13 +386,23 @@ int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err
         free(aggs);
         return parley_errf(err, rc, "", "the report could not be read");
     }
-    static agg_t zero;
-    json_t *m = metrics_json(n ? &aggs[0] : &zero, q->business,
-                             q->f.label_id ? (n ? aggs[0].v[RC_backlog_delta] : 0) : backlog);
-    json_object_set_new(m, "query", query_json(q));
+    static const agg_t zero;
+    buf_t qb;
+    buf_init(&qb, 0);
+    query_to(&qb, q);
+    extra_t x[] = {{"query", buf_cstr(&qb)}};
+    metrics_to(out, n ? &aggs[0] : &zero, q->business,
+               q->f.label_id ? (n ? aggs[0].v[RC_backlog_delta] : 0) : backlog, x, 1);
+    buf_free(&qb);
     free(aggs);
-    *out = m;
     return 0;
+}
+
+int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err_t *err)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    return parsed(report_summary_to(app, q, &b, err), &b, out);
 }
 
 /* ---- series and breakdowns ---------------------------------------------------- */
@@ -357,8 +426,8 @@ static int64_t point_step(const char *by)
     return !strcmp(by, "hour") ? HOUR_MS : !strcmp(by, "day") ? DAY_MS : 7 * DAY_MS;
 }
 
-int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_t **out,
-                      parley_err_t *err)
+int report_timeseries_to(app_t *app, const report_query_t *q, const char *by, buf_t *out,
+                         parley_err_t *err)
 {
     if (!by) by = "day";
     if (strcmp(by, "hour") && strcmp(by, "day") && strcmp(by, "week"))
@@ -371,40 +440,46 @@ int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_
                            (long long)points, REPORT_MAX_POINTS);
     /* grouped by the point's own step: a year by day is 365 groups, not 8,760 */
     report_group_t g = !strcmp(by, "hour") ? RG_HOUR : !strcmp(by, "day") ? RG_DAY : RG_WEEK;
-    agg_t *hours;
+    agg_t *groups;
     int n;
-    int rc = collect(app, q, g, &hours, &n);
+    int rc = collect(app, q, g, &groups, &n);
     if (rc) {
-        free(hours);
+        free(groups);
         return parley_errf(err, rc, "", "the report could not be read");
     }
-    agg_t *pts = calloc((size_t)(points > 0 ? points : 1), sizeof *pts);
+    /* each group is one point (the same step); points without data are zeros */
+    static const agg_t zero;
+    const agg_t **at = calloc((size_t)(points > 0 ? points : 1), sizeof *at);
     for (int i = 0; i < n; i++) {
-        int64_t start = g == RG_HOUR  ? hours[i].group * HOUR_MS
-                        : g == RG_DAY ? hours[i].group * DAY_MS
-                                      : (hours[i].group * 7 - 3) * DAY_MS;
+        int64_t start = g == RG_HOUR  ? groups[i].group * HOUR_MS
+                        : g == RG_DAY ? groups[i].group * DAY_MS
+                                      : (groups[i].group * 7 - 3) * DAY_MS;
         int64_t p = (start - first) / step;
-        if (p < 0 || p >= points) continue;
-        for (int k = 0; k < RC_COUNT; k++) pts[p].v[k] += hours[i].v[k];
-        for (int m = 0; m < HM_COUNT; m++)
-            for (int b = 0; b < REPORT_BUCKETS; b++) {
-                pts[p].hn[m][b] += hours[i].hn[m][b];
-                pts[p].hs[m][b] += hours[i].hs[m][b];
-            }
+        if (p >= 0 && p < points) at[p] = &groups[i];
     }
-    json_t *arr = json_array();
+    buf_printf(out, "{\"by\":\"%s\",\"points\":[", by);
     for (int64_t p = 0; p < points; p++) {
-        char at[32];
-        clock_format_iso(first + p * step, at);
-        json_t *m = metrics_json(&pts[p], q->business, -1);
-        json_object_set_new(m, "start", json_string(at));
-        json_array_append_new(arr, m);
+        char iso[32], start[40];
+        clock_format_iso(first + p * step, iso);
+        snprintf(start, sizeof start, "\"%s\"", iso);
+        extra_t x[] = {{"start", start}};
+        if (p) buf_putc(out, ',');
+        metrics_to(out, at[p] ? at[p] : &zero, q->business, -1, x, 1);
     }
-    free(pts);
-    free(hours);
-    json_t *o = json_pack("{s:s, s:o, s:o}", "by", by, "points", arr, "query", query_json(q));
-    *out = o;
+    buf_puts(out, "],\"query\":");
+    query_to(out, q);
+    buf_putc(out, '}');
+    free(at);
+    free(groups);
     return 0;
+}
+
+int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_t **out,
+                      parley_err_t *err)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    return parsed(report_timeseries_to(app, q, by, &b, err), &b, out);
 }
 
 static int cmp_group(const void *a, const void *b)
@@ -413,8 +488,8 @@ static int cmp_group(const void *a, const void *b)
     return x->group < y->group ? -1 : x->group > y->group;
 }
 
-int report_breakdown(app_t *app, const report_query_t *q, report_group_t g, json_t **out,
-                     parley_err_t *err)
+int report_breakdown_to(app_t *app, const report_query_t *q, report_group_t g, buf_t *out,
+                        parley_err_t *err)
 {
     agg_t *aggs;
     int n;
@@ -423,14 +498,14 @@ int report_breakdown(app_t *app, const report_query_t *q, report_group_t g, json
         free(aggs);
         return parley_errf(err, rc, "", "the report could not be read");
     }
-    if (n) qsort(aggs, (size_t)n, sizeof *aggs, cmp_group);
+    if (n > 1 && q->f.label_id) qsort(aggs, (size_t)n, sizeof *aggs, cmp_group);
     const char *idname = g == RG_AGENT ? "agent_id" : g == RG_INBOX ? "inbox_id" : "team_id";
-    json_t *arr = json_array();
     arena_t a;
     arena_init(&a, 0);
+    buf_t nb;
+    buf_init(&nb, 0);
+    buf_puts(out, "{\"rows\":[");
     for (int i = 0; i < n; i++) {
-        json_t *m = metrics_json(&aggs[i], q->business, -1);
-        json_object_set_new(m, idname, aggs[i].group ? json_integer(aggs[i].group) : json_null());
         const char *name = NULL;
         if (g == RG_AGENT && aggs[i].group) {
             user_row_t u;
@@ -447,13 +522,35 @@ int report_breakdown(app_t *app, const report_query_t *q, report_group_t g, json
                                                     &t))
                 name = t.name;
         }
-        json_object_set_new(m, "name", name ? json_string(name) : json_null());
-        json_array_append_new(arr, m);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)aggs[i].group);
+        buf_reset(&nb);
+        if (name) {
+            json_t *s = json_string(name);
+            json_dump_to(&nb, s);
+            json_decref(s);
+        } else {
+            buf_puts(&nb, "null");
+        }
+        extra_t x[] = {{idname, aggs[i].group ? id : "null"}, {"name", buf_cstr(&nb)}};
+        if (i) buf_putc(out, ',');
+        metrics_to(out, &aggs[i], q->business, -1, x, 2);
     }
+    buf_puts(out, "],\"query\":");
+    query_to(out, q);
+    buf_putc(out, '}');
+    buf_free(&nb);
     arena_free(&a);
     free(aggs);
-    *out = json_pack("{s:o, s:o}", "rows", arr, "query", query_json(q));
     return 0;
+}
+
+int report_breakdown(app_t *app, const report_query_t *q, report_group_t g, json_t **out,
+                     parley_err_t *err)
+{
+    buf_t b;
+    buf_init(&b, 0);
+    return parsed(report_breakdown_to(app, q, g, &b, err), &b, out);
 }
 
 /* ---- CSV ---------------------------------------------------------------------- */
@@ -533,12 +630,12 @@ static void csv_row(buf_t *out, json_t *cells)
 static void csv_objects(buf_t *out, json_t *rows, const char *const *drop)
 {
     size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
+    json_t *row;
+    json_array_foreach(rows, i, row)
     {
-        for (int d = 0; drop && drop[d]; d++) json_object_del(r, drop[d]);
+        for (int d = 0; drop && drop[d]; d++) json_object_del(row, drop[d]);
         json_t *names = json_array(), *values = json_array();
-        flatten(r, "", names, values);
+        flatten(row, "", names, values);
         if (i == 0) csv_row(out, names);
         csv_row(out, values);
         json_decref(names);

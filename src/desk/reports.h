@@ -35,6 +35,13 @@ void report_query_parse(app_t *app, int64_t account_id,
                         report_query_t *q, json_check_t *c);
 
 int report_summary(app_t *app, const report_query_t *q, json_t **out, parley_err_t *err);
+/* The _to variants append the same answer as JSON text to out (what the HTTP
+ * handlers send: no tree is built); the others parse that text. */
+int report_summary_to(app_t *app, const report_query_t *q, buf_t *out, parley_err_t *err);
+int report_timeseries_to(app_t *app, const report_query_t *q, const char *by, buf_t *out,
+                         parley_err_t *err);
+int report_breakdown_to(app_t *app, const report_query_t *q, report_group_t g, buf_t *out,
+                        parley_err_t *err);
 /* by: "hour", "day" or "week" (UTC; weeks start on Monday). */
 int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_t **out,
                       parley_err_t *err);

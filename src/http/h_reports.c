@@ -44,34 +44,50 @@ static void answer(req_t *r, int rc, json_t *v, parley_err_t *err)
     http_reply_json(r, 200, v);
 }
 
+/* A report written as text (reports.c *_to), or its problem. */
+static void answer_text(req_t *r, int rc, buf_t *b, parley_err_t *err)
+{
+    if (rc) {
+        buf_free(b);
+        answer(r, rc, NULL, err);
+        return;
+    }
+    buf_putc(b, '\n');
+    http_reply_raw(r, 200, "application/json", buf_cstr(b), b->len);
+    buf_free(b);
+}
+
 static void h_summary(req_t *r)
 {
     report_query_t q;
     if (!read_query(r, &q)) return;
-    json_t *v = NULL;
+    buf_t b;
+    buf_init(&b, 0);
     parley_err_t err = {0};
-    int rc = report_summary(r->app, &q, &v, &err); /* before v is read: argument order */
-    answer(r, rc, v, &err);
+    int rc = report_summary_to(r->app, &q, &b, &err);
+    answer_text(r, rc, &b, &err);
 }
 
 static void h_timeseries(req_t *r)
 {
     report_query_t q;
     if (!read_query(r, &q)) return;
-    json_t *v = NULL;
+    buf_t b;
+    buf_init(&b, 0);
     parley_err_t err = {0};
-    int rc = report_timeseries(r->app, &q, http_query(r, "by"), &v, &err);
-    answer(r, rc, v, &err);
+    int rc = report_timeseries_to(r->app, &q, http_query(r, "by"), &b, &err);
+    answer_text(r, rc, &b, &err);
 }
 
 static void breakdown(req_t *r, report_group_t g)
 {
     report_query_t q;
     if (!read_query(r, &q)) return;
-    json_t *v = NULL;
+    buf_t b;
+    buf_init(&b, 0);
     parley_err_t err = {0};
-    int rc = report_breakdown(r->app, &q, g, &v, &err);
-    answer(r, rc, v, &err);
+    int rc = report_breakdown_to(r->app, &q, g, &b, &err);
+    answer_text(r, rc, &b, &err);
 }
 
 static void h_agents(req_t *r)

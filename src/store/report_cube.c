@@ -193,7 +193,8 @@ static void hist_n_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 int report_cube_register(sqlite3 *db)
 {
     int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-    int rc = sqlite3_create_function(db, "parley_hist_merge", 2, f, NULL, hist_merge_fn, NULL, NULL);
+    int rc =
+        sqlite3_create_function(db, "parley_hist_merge", 2, f, NULL, hist_merge_fn, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "parley_hist_n", 2, f, NULL, hist_n_fn, NULL, NULL);
     return rc;
@@ -396,14 +397,31 @@ static void hist_at(report_cube_t *b, uint32_t node, uint32_t code, int64_t n, i
     b->hist[s].sum += sum;
 }
 
-static const int cuboids[CUBE_NCUBOIDS] = {0,         CUBE_INBOX, CUBE_CHANNEL, CUBE_AGENT,
-                                           CUBE_TEAM, CUBE_PRIORITY, CUBE_FULL};
+const int cube_cuboids[CUBE_NCUBOIDS] = {
+    0,
+    CUBE_INBOX,
+    CUBE_CHANNEL,
+    CUBE_AGENT,
+    CUBE_TEAM,
+    CUBE_PRIORITY,
+    CUBE_INBOX | CUBE_CHANNEL,
+    CUBE_INBOX | CUBE_AGENT,
+    CUBE_INBOX | CUBE_TEAM,
+    CUBE_INBOX | CUBE_PRIORITY,
+    CUBE_CHANNEL | CUBE_AGENT,
+    CUBE_CHANNEL | CUBE_TEAM,
+    CUBE_CHANNEL | CUBE_PRIORITY,
+    CUBE_AGENT | CUBE_TEAM,
+    CUBE_AGENT | CUBE_PRIORITY,
+    CUBE_TEAM | CUBE_PRIORITY,
+    CUBE_FULL,
+};
 
 /* Every row (cuboid x level) fact f lands on, summed into the nodes. */
 static void spread(report_cube_t *b, const fact_t *f)
 {
     for (int c = 0; c < CUBE_NCUBOIDS; c++) {
-        int cb = cuboids[c];
+        int cb = cube_cuboids[c];
         node_t key = {.account_id = f->k.account_id,
                       .cuboid = cb,
                       .inbox_id = cb & CUBE_INBOX ? f->k.inbox_id : CUBE_ALL,
@@ -439,10 +457,15 @@ static int cmp_hslot(const void *x, const void *y)
 
 const char report_cube_upsert_sql[] =
     "INSERT INTO report_rollups(account_id, cuboid, level, start, inbox_id, channel, agent_id,"
-    " team_id, priority" REPORT_COLUMNS(CUBE_COL_) ", hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
-    REPORT_COLUMNS(CUBE_QM_) ", ?) ON CONFLICT(account_id, cuboid, level, start, inbox_id,"
-    " channel, agent_id, team_id, priority) DO UPDATE SET hist = parley_hist_merge(hist,"
-    " excluded.hist)" REPORT_COLUMNS(CUBE_ADD_);
+    " team_id, priority" REPORT_COLUMNS(CUBE_COL_) ", hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                                                   "?" REPORT_COLUMNS(
+                                                       CUBE_QM_) ", ?) ON CONFLICT(account_id, "
+                                                                 "cuboid, level, start, inbox_id,"
+                                                                 " channel, agent_id, team_id, "
+                                                                 "priority) DO UPDATE SET hist = "
+                                                                 "parley_hist_merge(hist,"
+                                                                 " excluded.hist)" REPORT_COLUMNS(
+                                                                     CUBE_ADD_);
 
 int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
 {

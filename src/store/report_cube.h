@@ -3,13 +3,13 @@
  *
  * Every fact the rollups produce (counters and duration samples of one
  * account x UTC hour x inbox x channel x agent x team x priority) is kept
- * at three time levels (the hour, its UTC day, its UTC month) and in seven
- * cuboids: the full cross product, the total (every dimension folded) and
- * one per dimension (the others folded). A report then reads the coarsest
- * rows that answer it: a year's summary is 12 month rows of the total, a
- * year by agent 12 x 50 rows of the agent cuboid; only queries that need
- * two dimensions at once (a breakdown by agent of one priority) read the
- * cross product, still at month and day level where the period allows.
+ * at three time levels (the hour, its UTC day, its UTC month) and in 17
+ * cuboids: the full cross product, the total (every dimension folded), one
+ * per dimension and one per pair of dimensions (the others folded). A report
+ * then reads the coarsest rows that answer it: a year's summary is 12 month
+ * rows of the total, a year by agent of one priority 12 x 50 rows of the
+ * agent x priority cuboid; only queries naming three dimensions or more read
+ * the cross product, still at month and day level where the period allows.
  *
  * The duration histograms live in the same row, as one BLOB per row (a
  * sorted list of (metric x bucket, n, sum_ms) in varints) merged by the SQL
@@ -40,7 +40,10 @@ enum {
 };
 #define CUBE_ALL         (-1)
 #define CUBE_ALL_CHANNEL "*"
-#define CUBE_NCUBOIDS    7 /* 0, the five single dimensions, CUBE_FULL */
+#define CUBE_NCUBOIDS    17 /* 0, the five dimensions, the ten pairs, CUBE_FULL */
+
+/* The cuboids kept, at every level. */
+extern const int cube_cuboids[CUBE_NCUBOIDS];
 
 /* Levels: a row's `start` is the UTC hour (since the epoch) its unit begins. */
 enum { CUBE_HOUR, CUBE_DAY, CUBE_MONTH, CUBE_LEVELS };

@@ -252,11 +252,19 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
 
 /* ---- aggregate reads ------------------------------------------------------ */
 
-/* The filter of one segment: ?9 cuboid, ?10 level, [?2, ?3) start hours. */
+/* The filter of one segment: ?9 cuboid, ?10 level, [?2, ?3) start hours;
+ * a dimension the cuboid folds holds -1 / '*' and is never filtered. */
 #define FILTER                                                                                     \
     " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10 AND start >= ?2 AND start < ?3"        \
     " AND (?4 = 0 OR inbox_id = ?4) AND (?5 = 0 OR team_id = ?5) AND (?6 = 0 OR agent_id = ?6)"    \
     " AND (?7 < 0 OR priority = ?7) AND (?8 IS NULL OR channel = ?8)"
+/* When every dimension the cuboid keeps is filtered, its rows are one run of
+ * the partial index report_rollups_exact (dimensions before start): ?4..?8
+ * are then the exact values, folded ones included. */
+#define FILTER_EXACT                                                                               \
+    " WHERE account_id = ?1 AND cuboid <> 31 AND cuboid = ?9 AND level = ?10 AND inbox_id = ?4"    \
+    " AND channel = ?8 AND agent_id = ?6 AND team_id = ?5 AND priority = ?7 AND start >= ?2"       \
+    " AND start < ?3"
 
 #define HOUR_MS 3600000LL
 
@@ -264,6 +272,10 @@ static int64_t floor_hour(int64_t ms)
 {
     return ms >= 0 ? ms / HOUR_MS : -((-ms + HOUR_MS - 1) / HOUR_MS);
 }
+
+/* Binds f for a segment of cuboid (exact: the FILTER_EXACT statement). */
+static void bind_segment(sqlite3_stmt *st, const report_filter_t *f, int cuboid, bool exact,
+                         int level, int64_t a, int64_t b);
 
 static void bind_filter(sqlite3_stmt *st, const report_filter_t *f)
 {
@@ -278,15 +290,22 @@ static void bind_filter(sqlite3_stmt *st, const report_filter_t *f)
         sqlite3_bind_null(st, 8);
 }
 
-/* The rows that answer f grouped by g: the one-dimension cuboid when the
- * filters and the grouping name at most one dimension, else the cross product. */
+/* The dimensions f filters on (report_cube.h bits). */
+static int filtered(const report_filter_t *f)
+{
+    return (f->inbox_id ? CUBE_INBOX : 0) | (f->channel ? CUBE_CHANNEL : 0) |
+           (f->agent_id ? CUBE_AGENT : 0) | (f->team_id ? CUBE_TEAM : 0) |
+           (f->priority >= 0 ? CUBE_PRIORITY : 0);
+}
+
+/* The rows that answer f grouped by g: the cuboid of the dimensions the
+ * filters and the grouping name when they are two at most, else the cross
+ * product. */
 static int cuboid_for(const report_filter_t *f, report_group_t g)
 {
-    int need = (f->inbox_id ? CUBE_INBOX : 0) | (f->channel ? CUBE_CHANNEL : 0) |
-               (f->agent_id ? CUBE_AGENT : 0) | (f->team_id ? CUBE_TEAM : 0) |
-               (f->priority >= 0 ? CUBE_PRIORITY : 0);
+    int need = filtered(f);
     need |= g == RG_AGENT ? CUBE_AGENT : g == RG_INBOX ? CUBE_INBOX : g == RG_TEAM ? CUBE_TEAM : 0;
-    return need & (need - 1) ? CUBE_FULL : need;
+    return __builtin_popcount((unsigned)need) > 2 ? CUBE_FULL : need;
 }
 
 typedef struct {
@@ -318,6 +337,28 @@ static int plan(int64_t a, int64_t b, int max_level, seg_t out[5])
     }
     if (d2 < b) out[n++] = (seg_t){CUBE_HOUR, d2, b};
     return n;
+}
+
+static void bind_segment(sqlite3_stmt *st, const report_filter_t *f, int cuboid, bool exact,
+                         int level, int64_t a, int64_t b)
+{
+    bind_filter(st, f);
+    sqlite3_bind_int64(st, 2, a);
+    sqlite3_bind_int64(st, 3, b);
+    sqlite3_bind_int(st, 9, cuboid);
+    sqlite3_bind_int(st, 10, level);
+    if (!exact) return;
+    if (!(cuboid & CUBE_INBOX)) sqlite3_bind_int64(st, 4, CUBE_ALL);
+    if (!(cuboid & CUBE_TEAM)) sqlite3_bind_int64(st, 5, CUBE_ALL);
+    if (!(cuboid & CUBE_AGENT)) sqlite3_bind_int64(st, 6, CUBE_ALL);
+    if (!(cuboid & CUBE_PRIORITY)) sqlite3_bind_int64(st, 7, CUBE_ALL);
+    if (!(cuboid & CUBE_CHANNEL)) sqlite3_bind_text(st, 8, CUBE_ALL_CHANNEL, -1, SQLITE_STATIC);
+}
+
+/* Whether the exact statement serves cuboid under f. */
+static bool exact_for(const report_filter_t *f, int cuboid)
+{
+    return cuboid != CUBE_FULL && (cuboid & ~filtered(f)) == 0;
 }
 
 static int max_level_of(report_group_t g)
@@ -405,8 +446,9 @@ static void hist_into(void *ctx, int metric, int bucket, int64_t n, int64_t sum_
     g->hs[metric][bucket] += sum_ms;
 }
 
-static const char agg_sql[] = "SELECT start, inbox_id, agent_id, team_id" REPORT_COLUMNS(
-    COL_) ", hist FROM report_rollups" FILTER;
+#define AGG_COLS "SELECT start, inbox_id, agent_id, team_id" REPORT_COLUMNS(COL_) ", hist"
+static const char agg_sql[] = AGG_COLS " FROM report_rollups" FILTER;
+static const char agg_exact_sql[] = AGG_COLS " FROM report_rollups" FILTER_EXACT;
 
 static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g,
                      report_agg_t **out, int *n)
@@ -414,7 +456,9 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
     seg_t segs[5];
     int nseg =
         plan(floor_hour(f->since), floor_hour(f->until + HOUR_MS - 1), max_level_of(g), segs);
-    sqlite3_stmt *st = sq__prep(c, agg_sql);
+    int cuboid = cuboid_for(f, g);
+    bool exact = exact_for(f, cuboid);
+    sqlite3_stmt *st = sq__prep(c, exact ? agg_exact_sql : agg_sql);
     if (!st) return PARLEY_EIO;
     int cap = 0, rc = SQLITE_DONE;
     report_agg_t *groups = NULL;
@@ -423,11 +467,7 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
     *n = 0;
     for (int s = 0; s < nseg && rc == SQLITE_DONE; s++) {
         sqlite3_reset(st);
-        bind_filter(st, f);
-        sqlite3_bind_int64(st, 2, segs[s].a);
-        sqlite3_bind_int64(st, 3, segs[s].b);
-        sqlite3_bind_int(st, 9, cuboid_for(f, g));
-        sqlite3_bind_int(st, 10, segs[s].level);
+        bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t start = sqlite3_column_int64(st, 0);
             int64_t group = g == RG_HOUR    ? start
@@ -472,6 +512,8 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
 
 static const char backlog_sql[] =
     "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER;
+static const char backlog_exact_sql[] =
+    "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER_EXACT;
 
 /* The backlog is a running total: every delta before the period's end. */
 static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
@@ -479,14 +521,12 @@ static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
     seg_t segs[5];
     int nseg = plan(0, floor_hour(f->until + HOUR_MS - 1), CUBE_MONTH, segs);
     *out = 0;
+    int cuboid = cuboid_for(f, RG_NONE);
+    bool exact = exact_for(f, cuboid);
     for (int s = 0; s < nseg; s++) {
-        sqlite3_stmt *st = sq__prep(c, backlog_sql);
+        sqlite3_stmt *st = sq__prep(c, exact ? backlog_exact_sql : backlog_sql);
         if (!st) return PARLEY_EIO;
-        bind_filter(st, f);
-        sqlite3_bind_int64(st, 2, segs[s].a);
-        sqlite3_bind_int64(st, 3, segs[s].b);
-        sqlite3_bind_int(st, 9, cuboid_for(f, RG_NONE));
-        sqlite3_bind_int(st, 10, segs[s].level);
+        bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
         int rc = sq__one(c, st);
         if (rc) return rc;
         *out += sqlite3_column_int64(st, 0);

@@ -236,8 +236,8 @@ static void test_aggregate_equals_facts(void **state)
     (void)state;
     const struct store_reports_ops *ops = store->ops->reports;
     store_conn_t *c = store->ops->reader(store);
-    static const report_group_t groups[] = {RG_NONE, RG_HOUR,  RG_AGENT, RG_INBOX,
-                                            RG_TEAM, RG_DAY, RG_WEEK};
+    static const report_group_t groups[] = {RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX,
+                                            RG_TEAM, RG_DAY,  RG_WEEK};
     int checked_groups = 0;
     for (int q = 0; q < N_QUERY; q++) {
         report_filter_t f = {.account_id = ACCOUNT, .priority = -1};
@@ -253,9 +253,10 @@ static void test_aggregate_equals_facts(void **state)
         report_agg_t *want = expect(&f, g, &n_want), *got = NULL;
         assert_int_equal(ops->aggregate(c, &f, g, &got, &n_got), 0);
         if (n_got != n_want)
-            fail_msg("query %d: %d groups, expected %d (group %d, cuboid filters %lld/%s/%lld/%lld/%d)",
-                     q, n_got, n_want, g, (long long)f.inbox_id, f.channel ? f.channel : "-",
-                     (long long)f.agent_id, (long long)f.team_id, f.priority);
+            fail_msg(
+                "query %d: %d groups, expected %d (group %d, cuboid filters %lld/%s/%lld/%lld/%d)",
+                q, n_got, n_want, g, (long long)f.inbox_id, f.channel ? f.channel : "-",
+                (long long)f.agent_id, (long long)f.team_id, f.priority);
         for (int i = 0; i < n_want; i++) {
             assert_int_equal(got[i].group, want[i].group);
             for (int k = 0; k < RC_COUNT; k++)
@@ -304,12 +305,13 @@ static void test_merge(void **state)
     assert_int_equal(report_cube_register(db), SQLITE_OK);
     /* (code 1: n 2 sum 3) + (code 1: n 1 sum 1, code 130: n 1 sum 200) */
     sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT hex(parley_hist_merge(x'010203', x'010101820101c801')),"
-                                        " parley_hist_n(x'010203', 0), parley_hist_merge(NULL, NULL),"
-                                        " hex(parley_hist_merge(NULL, x'010203'))",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT hex(parley_hist_merge(x'010203', x'010101820101c801')),"
+                           " parley_hist_n(x'010203', 0), parley_hist_merge(NULL, NULL),"
+                           " hex(parley_hist_merge(NULL, x'010203'))",
+                           -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "010304820101C801");
     assert_int_equal(sqlite3_column_int(st, 1), 2);
@@ -317,9 +319,9 @@ static void test_merge(void **state)
     assert_string_equal((const char *)sqlite3_column_text(st, 3), "010203");
     sqlite3_finalize(st);
     /* a malformed blob is an error, not a guess */
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT parley_hist_merge(x'0102', x'010203')", -1,
-                                        &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT parley_hist_merge(x'0102', x'010203')", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -351,29 +353,37 @@ static void test_migrate_012(void **state)
     exec_ok(db, "DROP TABLE report_rollups; DELETE FROM schema_migrations WHERE version = 12;"
                 "CREATE TABLE report_rollups (account_id INTEGER NOT NULL, hour INTEGER NOT NULL,"
                 " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER NOT NULL,"
-                " team_id INTEGER NOT NULL, priority INTEGER NOT NULL" REPORT_COLUMNS(OLD_COL_)
-                ", PRIMARY KEY (account_id, hour, inbox_id, channel, agent_id, team_id, priority))"
-                " WITHOUT ROWID;"
-                "CREATE TABLE report_hist (account_id INTEGER NOT NULL, hour INTEGER NOT NULL,"
-                " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER NOT NULL,"
-                " team_id INTEGER NOT NULL, priority INTEGER NOT NULL, metric INTEGER NOT NULL,"
-                " bucket INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 0, sum_ms INTEGER NOT NULL"
-                " DEFAULT 0, PRIMARY KEY (account_id, hour, metric, inbox_id, channel, agent_id,"
-                " team_id, priority, bucket)) WITHOUT ROWID;"
-                "INSERT INTO report_rollups(account_id, hour, inbox_id, channel, agent_id, team_id,"
-                " priority, received, frt_n, frt_ms) VALUES (3, 493000, 1, 'api', 2, 0, 1, 4, 2,"
-                " 9000), (3, 493001, 1, 'x', 5, 0, 2, 1, 1, 500), (3, 493030, 2, 'api', 2, 1, 1,"
-                " 2, 0, 0);"
-                "INSERT INTO report_hist VALUES (3, 493000, 1, 'api', 2, 0, 1, 0, 5, 2, 9000),"
-                " (3, 493001, 1, 'x', 5, 0, 2, 0, 1, 1, 500);");
+                " team_id INTEGER NOT NULL, priority INTEGER NOT NULL" REPORT_COLUMNS(
+                    OLD_COL_) ", PRIMARY KEY (account_id, hour, inbox_id, channel, agent_id, "
+                              "team_id, priority))"
+                              " WITHOUT ROWID;"
+                              "CREATE TABLE report_hist (account_id INTEGER NOT NULL, hour INTEGER "
+                              "NOT NULL,"
+                              " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER "
+                              "NOT NULL,"
+                              " team_id INTEGER NOT NULL, priority INTEGER NOT NULL, metric "
+                              "INTEGER NOT NULL,"
+                              " bucket INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 0, sum_ms "
+                              "INTEGER NOT NULL"
+                              " DEFAULT 0, PRIMARY KEY (account_id, hour, metric, inbox_id, "
+                              "channel, agent_id,"
+                              " team_id, priority, bucket)) WITHOUT ROWID;"
+                              "INSERT INTO report_rollups(account_id, hour, inbox_id, channel, "
+                              "agent_id, team_id,"
+                              " priority, received, frt_n, frt_ms) VALUES (3, 493000, 1, 'api', 2, "
+                              "0, 1, 4, 2,"
+                              " 9000), (3, 493001, 1, 'x', 5, 0, 2, 1, 1, 500), (3, 493030, 2, "
+                              "'api', 2, 1, 1,"
+                              " 2, 0, 0);"
+                              "INSERT INTO report_hist VALUES (3, 493000, 1, 'api', 2, 0, 1, 0, 5, "
+                              "2, 9000),"
+                              " (3, 493001, 1, 'x', 5, 0, 2, 0, 1, 1, 500);");
     sqlite3_close(db);
     assert_int_equal(store_open_sqlite(path, &s, &err), 0);
     const struct store_reports_ops *ops = s->ops->reports;
     store_conn_t *c = s->ops->reader(s);
-    report_filter_t f = {.account_id = 3,
-                         .since = 492000 * HOUR_MS,
-                         .until = 494000 * HOUR_MS,
-                         .priority = -1};
+    report_filter_t f = {
+        .account_id = 3, .since = 492000 * HOUR_MS, .until = 494000 * HOUR_MS, .priority = -1};
     report_agg_t *g;
     int n;
     assert_int_equal(ops->aggregate(c, &f, RG_AGENT, &g, &n), 0);

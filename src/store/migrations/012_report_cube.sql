@@ -1,10 +1,12 @@
--- 012: the report rollups at three time levels and in seven cuboids
+-- 012: the report rollups at three time levels and in 17 cuboids
 -- (store/report_cube.h). A report over a month or a year read every hourly
 -- row of the cross product (1.4M counter rows and 6.3M histogram rows for a
 -- year of 1M conversations): seconds, not milliseconds. Now each fact is
 -- kept per hour, UTC day and UTC month, and per cuboid: the full cross
--- product, the total, and each single dimension with the others folded
--- (-1, channel '*'); the histogram of a row is one BLOB in the row.
+-- product, the total, each single dimension with the others folded
+-- (-1, channel '*'), and each pair of dimensions; the histogram of a row is
+-- one BLOB in the row. The partial index serves reads that filter on every
+-- dimension a cuboid keeps (a series of one agent): dimensions before start.
 -- The rows of 005's tables are carried over by the store (sqlite_reports.c,
 -- migrate_012) in this migration's transaction, then the old tables dropped.
 ALTER TABLE report_rollups RENAME TO report_rollups_005;
@@ -46,3 +48,5 @@ CREATE TABLE report_rollups (
     hist            BLOB,
     PRIMARY KEY (account_id, cuboid, level, start, inbox_id, channel, agent_id, team_id, priority)
 ) WITHOUT ROWID;
+CREATE INDEX report_rollups_exact ON report_rollups(account_id, cuboid, level, inbox_id, channel,
+    agent_id, team_id, priority, start) WHERE cuboid <> 31;
