@@ -388,55 +388,59 @@ static int64_t sql_int(const char *sql)
 }
 
 /* The report tables against the generated rows: counts that must agree, in
- * every cuboid at every level (report_cube.h). */
+ * every cuboid at every level (report_cube.h); one pass over the table. */
 static void report_check(void)
 {
     static const struct {
-        const char *what, *sum, *rows;
+        const char *what, *rows;
     } checks[] = {
-        {"conversations", "sum(received)", "SELECT count(*) FROM conversations"},
-        {"resolved", "sum(resolved)",
-         "SELECT count(*) FROM conversations WHERE status = 'resolved'"},
-        {"backlog", "sum(backlog_delta)",
-         "SELECT count(*) FROM conversations WHERE status <> 'resolved'"},
-        {"customer messages", "sum(msgs_in)",
-         "SELECT count(*) FROM messages WHERE direction = 'in'"},
-        {"replies", "sum(replies_out)", "SELECT count(*) FROM messages WHERE kind = 'reply'"},
-        {"notes", "sum(notes)", "SELECT count(*) FROM messages WHERE kind = 'note'"},
-        {"first responses", "sum(frt_n)",
-         "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
-        {"frt samples", "sum(parley_hist_n(hist, 0))",
-         "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
+        {"conversations", "SELECT count(*) FROM conversations"},
+        {"resolved", "SELECT count(*) FROM conversations WHERE status = 'resolved'"},
+        {"backlog", "SELECT count(*) FROM conversations WHERE status <> 'resolved'"},
+        {"customer messages", "SELECT count(*) FROM messages WHERE direction = 'in'"},
+        {"replies", "SELECT count(*) FROM messages WHERE kind = 'reply'"},
+        {"notes", "SELECT count(*) FROM messages WHERE kind = 'note'"},
+        {"first responses", "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
+        {"frt samples", "SELECT count(*) FROM conversations WHERE first_reply_at IS NOT NULL"},
     };
-    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
-        int64_t want = sql_int(checks[i].rows);
-        for (int c = 0; c < CUBE_NCUBOIDS; c++)
-            for (int l = 0; l < CUBE_LEVELS; l++) {
-                char sql[200];
-                snprintf(
-                    sql, sizeof sql,
-                    "SELECT coalesce(%s, 0) FROM report_rollups WHERE cuboid = %d AND level = %d",
-                    checks[i].sum, cube_cuboids[c], l);
-                int64_t got = sql_int(sql);
-                if (got != want) {
-                    char msg[200];
-                    snprintf(
-                        msg, sizeof msg,
-                        "%s: %lld in the report tables (cuboid %d, level %d), %lld in the rows",
-                        checks[i].what, (long long)got, cube_cuboids[c], l, (long long)want);
-                    die("report check", msg);
-                }
-            }
+    enum { N_CHECKS = sizeof checks / sizeof *checks };
+    int64_t want[N_CHECKS];
+    for (int i = 0; i < N_CHECKS; i++) want[i] = sql_int(checks[i].rows);
+    /* the table is in (account, cuboid, level) order: grouped as it is read */
+    sqlite3_stmt *st =
+        prep("SELECT cuboid, level, sum(received), sum(resolved), sum(backlog_delta),"
+             " sum(msgs_in), sum(replies_out), sum(notes), sum(frt_n), sum(parley_hist_n(hist, 0))"
+             " FROM report_rollups WHERE account_id = ?1 GROUP BY cuboid, level");
+    sqlite3_bind_int64(st, 1, fill_account);
+    int groups = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        groups++;
+        for (int i = 0; i < N_CHECKS; i++) {
+            int64_t got = sqlite3_column_int64(st, 2 + i);
+            if (got == want[i]) continue;
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "%s: %lld in the report tables (cuboid %d, level %d), %lld in the rows",
+                     checks[i].what, (long long)got, sqlite3_column_int(st, 0),
+                     sqlite3_column_int(st, 1), (long long)want[i]);
+            die("report check", msg);
+        }
     }
+    sqlite3_finalize(st);
+    if (groups != CUBE_NCUBOIDS * CUBE_LEVELS) die("report check", "a cuboid or level is missing");
     int64_t n = sql_int("SELECT count(*) FROM report_conversations"),
-            want = sql_int("SELECT count(*) FROM conversations");
-    if (n != want) die("report check", "report_conversations: not one row per conversation");
+            conv = sql_int("SELECT count(*) FROM conversations");
+    if (n != conv) die("report check", "report_conversations: not one row per conversation");
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM report_rollups WHERE account_id = %lld AND cuboid = %d AND"
+             " level = %d",
+             (long long)fill_account, CUBE_FULL, CUBE_HOUR);
     fprintf(
         stderr,
         "desk_fill: report tables: %lld rollup rows (%lld hourly cross product); totals agree in "
         "every cuboid and level\n",
-        (long long)sql_int("SELECT count(*) FROM report_rollups"),
-        (long long)sql_int("SELECT count(*) FROM report_rollups WHERE cuboid = 31 AND level = 0"));
+        (long long)sql_int("SELECT count(*) FROM report_rollups"), (long long)sql_int(sql));
 }
 
 int main(int argc, char **argv)

@@ -457,15 +457,14 @@ static int cmp_hslot(const void *x, const void *y)
 
 const char report_cube_upsert_sql[] =
     "INSERT INTO report_rollups(account_id, cuboid, level, start, inbox_id, channel, agent_id,"
-    " team_id, priority" REPORT_COLUMNS(CUBE_COL_) ", hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                                                   "?" REPORT_COLUMNS(
-                                                       CUBE_QM_) ", ?) ON CONFLICT(account_id, "
-                                                                 "cuboid, level, start, inbox_id,"
-                                                                 " channel, agent_id, team_id, "
-                                                                 "priority) DO UPDATE SET hist = "
-                                                                 "parley_hist_merge(hist,"
-                                                                 " excluded.hist)" REPORT_COLUMNS(
-                                                                     CUBE_ADD_);
+    " team_id, priority" REPORT_COLUMNS(
+        CUBE_COL_) ", hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                   "?" REPORT_COLUMNS(CUBE_QM_) ", ?) ON CONFLICT(account_id, "
+                                                "cuboid, level, start, inbox_id,"
+                                                " channel, agent_id, team_id, "
+                                                "priority) DO UPDATE SET hist = "
+                                                "parley_hist_merge(hist,"
+                                                " excluded.hist)" REPORT_COLUMNS(CUBE_ADD_);
 
 int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
 {

@@ -85,8 +85,8 @@ static int hist_add(store_conn_t *c, const rollup_key_t *k, int metric, int buck
 int sq__migrate_012(store_conn_t *c)
 {
     log_msg(LOG_INFO, "store.migrating",
-            "012: carrying the report rollups into days and months (about 90 s per million "
-            "conversations of history)");
+            "012: carrying the report rollups into days, months and cuboids (a few minutes "
+            "per million conversations of history; once)");
     sqlite3_stmt *r = NULL, *h = NULL;
     int rc = sqlite3_prepare_v2(c->db,
                                 "SELECT account_id, hour, inbox_id, channel, agent_id, team_id,"
@@ -460,8 +460,14 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
     bool exact = exact_for(f, cuboid);
     sqlite3_stmt *st = sq__prep(c, exact ? agg_exact_sql : agg_sql);
     if (!st) return PARLEY_EIO;
-    int cap = 0, rc = SQLITE_DONE;
-    report_agg_t *groups = NULL;
+    /* as many groups as a series has points (zeroed pages: calloc maps them) */
+    int64_t span = nseg ? segs[nseg - 1].b - segs[0].a : 0;
+    int64_t want = g == RG_HOUR   ? span
+                   : g == RG_DAY  ? span / 24 + 2
+                   : g == RG_WEEK ? span / 168 + 2
+                                  : 8;
+    int cap = (int)(want < 8 ? 8 : want > 1024 ? 1024 : want), rc = SQLITE_DONE;
+    report_agg_t *groups = xcalloc((size_t)cap, sizeof *groups);
     gmap_t m;
     gmap_init(&m, 64);
     *n = 0;
@@ -480,11 +486,11 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
             int i = gmap_get(&m, group, *n);
             if (i < 0) {
                 if (*n == cap) {
-                    cap = cap ? cap * 2 : 8;
-                    groups = xrealloc(groups, sizeof *groups * (size_t)cap);
+                    groups = xrealloc(groups, sizeof *groups * (size_t)cap * 2);
+                    memset(&groups[cap], 0, sizeof *groups * (size_t)cap);
+                    cap *= 2;
                 }
                 i = (*n)++;
-                memset(&groups[i], 0, sizeof *groups);
                 groups[i].group = group;
             }
             report_agg_t *x = &groups[i];
