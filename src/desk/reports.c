@@ -207,16 +207,33 @@ static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t 
  * handling: the CSV columns follow it), and decimals printed as the rounded
  * decimal they are (46582.95, not the double's 46582.949999999997). */
 
+/* Literal text then an integer (no printf: a year of points is 20,000 numbers). */
+static void put_int(buf_t *b, const char *lit, int64_t v)
+{
+    char t[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do t[sizeof t - 1 - n++] = (char)('0' + u % 10);
+    while ((u /= 10) && n < 20);
+    if (v < 0) t[sizeof t - 1 - n++] = '-';
+    buf_puts(b, lit);
+    buf_append(b, t + sizeof t - n, (size_t)n);
+}
+
 /* v / 10^decimals as a JSON number: trailing zeros dropped, one digit kept. */
 static void put_fixed(buf_t *b, int64_t v, int decimals)
 {
     static const int64_t pow10[] = {1, 10, 100, 1000, 10000};
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, d = (uint64_t)pow10[decimals];
     char frac[8];
-    snprintf(frac, sizeof frac, "%0*llu", decimals, (unsigned long long)(u % d));
+    uint64_t f = u % d;
+    for (int i = decimals - 1; i >= 0; i--, f /= 10) frac[i] = (char)('0' + f % 10);
     int n = decimals;
     while (n > 1 && frac[n - 1] == '0') n--;
-    buf_printf(b, "%s%llu.%.*s", v < 0 ? "-" : "", (unsigned long long)(u / d), n, frac);
+    if (v < 0) buf_putc(b, '-');
+    put_int(b, "", (int64_t)(u / d));
+    buf_putc(b, '.');
+    buf_append(b, frac, (size_t)n);
 }
 
 /* A duration in ms as seconds, rounded to the ms. */
@@ -225,16 +242,15 @@ static void put_seconds(buf_t *b, double ms)
     put_fixed(b, llround(ms), 3);
 }
 
-static void put_percentile(buf_t *b, const agg_t *g, int metric, double p)
+/* The bucket mean at rank ceil(p x total) of a histogram, or null. */
+static void put_percentile(buf_t *b, const int64_t *hn, const int64_t *hs, int64_t total, double p)
 {
-    int64_t total = 0;
-    for (int k = 0; k < REPORT_BUCKETS; k++) total += g->hn[metric][k];
     int64_t rank = (int64_t)ceil(p * (double)total), seen = 0;
     if (rank < 1) rank = 1;
     for (int k = 0; total && k < REPORT_BUCKETS; k++) {
-        seen += g->hn[metric][k];
+        seen += hn[k];
         if (seen >= rank) {
-            put_seconds(b, (double)g->hs[metric][k] / (double)g->hn[metric][k]);
+            put_seconds(b, (double)hs[k] / (double)hn[k]);
             return;
         }
     }
@@ -246,15 +262,20 @@ static void put_time_stat(buf_t *b, const char *key, const agg_t *g, int metric,
 {
     int64_t n = g->v[col_n], sum = g->v[col_n + (business ? 2 : 1)];
     int m = metric + (business ? 1 : 0);
-    buf_printf(b, ",\"%s\":{\"count\":%lld,\"mean_seconds\":", key, (long long)n);
+    buf_puts(b, ",\"");
+    buf_puts(b, key);
+    put_int(b, "\":{\"count\":", n);
+    buf_puts(b, ",\"mean_seconds\":");
     if (n)
         put_seconds(b, (double)sum / (double)n);
     else
         buf_puts(b, "null");
+    int64_t total = 0;
+    for (int k = 0; k < REPORT_BUCKETS; k++) total += g->hn[m][k];
     buf_puts(b, ",\"median_seconds\":");
-    put_percentile(b, g, m, 0.5);
+    put_percentile(b, g->hn[m], g->hs[m], total, 0.5);
     buf_puts(b, ",\"p90_seconds\":");
-    put_percentile(b, g, m, 0.9);
+    put_percentile(b, g->hn[m], g->hs[m], total, 0.9);
     buf_putc(b, '}');
 }
 
@@ -269,8 +290,11 @@ static void put_ratio(buf_t *b, int64_t x, int64_t y)
 
 static void put_sla_kind(buf_t *b, const char *key, int64_t met, int64_t breached)
 {
-    buf_printf(b, "\"%s\":{\"met\":%lld,\"breached\":%lld,\"compliance\":", key, (long long)met,
-               (long long)breached);
+    buf_putc(b, '"');
+    buf_puts(b, key);
+    put_int(b, "\":{\"met\":", met);
+    put_int(b, ",\"breached\":", breached);
+    buf_puts(b, ",\"compliance\":");
     put_ratio(b, met, met + breached);
     buf_putc(b, '}');
 }
@@ -287,14 +311,16 @@ static void metrics_to(buf_t *b, const agg_t *g, bool business, int64_t backlog,
                        const extra_t *extras, int nx)
 {
     const int64_t *v = g->v;
-    buf_printf(b,
-               "{\"volume\":{\"received\":%lld,\"reopened\":%lld,\"resolved\":%lld,"
-               "\"assigned\":%lld,\"customer_messages\":%lld,\"human_replies\":%lld,"
-               "\"notes\":%lld,\"bot_messages\":%lld,\"automated_messages\":%lld",
-               (long long)v[RC_received], (long long)v[RC_reopened], (long long)v[RC_resolved],
-               (long long)v[RC_assigned], (long long)v[RC_msgs_in], (long long)v[RC_replies_out],
-               (long long)v[RC_notes], (long long)v[RC_bot_out], (long long)v[RC_auto_out]);
-    if (backlog >= 0) buf_printf(b, ",\"backlog\":%lld", (long long)backlog);
+    put_int(b, "{\"volume\":{\"received\":", v[RC_received]);
+    put_int(b, ",\"reopened\":", v[RC_reopened]);
+    put_int(b, ",\"resolved\":", v[RC_resolved]);
+    put_int(b, ",\"assigned\":", v[RC_assigned]);
+    put_int(b, ",\"customer_messages\":", v[RC_msgs_in]);
+    put_int(b, ",\"human_replies\":", v[RC_replies_out]);
+    put_int(b, ",\"notes\":", v[RC_notes]);
+    put_int(b, ",\"bot_messages\":", v[RC_bot_out]);
+    put_int(b, ",\"automated_messages\":", v[RC_auto_out]);
+    if (backlog >= 0) put_int(b, ",\"backlog\":", backlog);
     buf_putc(b, '}');
     put_time_stat(b, "first_response_time", g, HM_FRT, RC_frt_n, business);
     put_time_stat(b, "response_time", g, HM_RT, RC_rt_n, business);
@@ -303,18 +329,22 @@ static void metrics_to(buf_t *b, const agg_t *g, bool business, int64_t backlog,
     put_ratio(b, v[RC_resolved], v[RC_received]);
     buf_puts(b, ",\"response_rate\":");
     put_ratio(b, v[RC_responded], v[RC_received]);
-    buf_printf(b, ",\"messages_to_resolution\":{\"count\":%lld,\"mean\":", (long long)v[RC_mtr_n]);
+    put_int(b, ",\"messages_to_resolution\":{\"count\":", v[RC_mtr_n]);
+    buf_puts(b, ",\"mean\":");
     put_ratio(b, v[RC_mtr_sum], v[RC_mtr_n]);
-    buf_printf(b, "},\"sentiment_shift\":{\"count\":%lld,\"mean\":", (long long)v[RC_shift_n]);
+    put_int(b, "},\"sentiment_shift\":{\"count\":", v[RC_shift_n]);
+    buf_puts(b, ",\"mean\":");
     if (v[RC_shift_n])
         put_fixed(b, llround((double)v[RC_shift_sum] / (double)v[RC_shift_n]), 4);
     else
         buf_puts(b, "null");
-    buf_printf(b, "},\"csat\":{\"count\":%lld,\"mean\":", (long long)v[RC_csat_n]);
+    put_int(b, "},\"csat\":{\"count\":", v[RC_csat_n]);
+    buf_puts(b, ",\"mean\":");
     put_ratio(b, v[RC_csat_sum], v[RC_csat_n]);
     buf_puts(b, ",\"satisfied_share\":");
     put_ratio(b, v[RC_csat_good], v[RC_csat_n]);
-    buf_printf(b, "},\"nps\":{\"count\":%lld,\"score\":", (long long)v[RC_nps_n]);
+    put_int(b, "},\"nps\":{\"count\":", v[RC_nps_n]);
+    buf_puts(b, ",\"score\":");
     if (v[RC_nps_n])
         put_fixed(b,
                   llround((double)(v[RC_nps_promoters] - v[RC_nps_detractors]) * 1000.0 /
@@ -328,14 +358,19 @@ static void metrics_to(buf_t *b, const agg_t *g, bool business, int64_t backlog,
     put_sla_kind(b, "next_response", v[RC_sla_nr_met], v[RC_sla_nr_breached]);
     buf_putc(b, ',');
     put_sla_kind(b, "resolution", v[RC_sla_res_met], v[RC_sla_res_breached]);
-    buf_printf(b,
-               "},\"bot_handled\":{\"resolved\":%lld,\"bot_messages\":%lld},"
-               "\"human_handled\":{\"resolved\":%lld,\"human_replies\":%lld}",
-               (long long)v[RC_resolved_bot], (long long)v[RC_bot_out],
-               (long long)(v[RC_resolved] - v[RC_resolved_bot]), (long long)v[RC_replies_out]);
+    put_int(b, "},\"bot_handled\":{\"resolved\":", v[RC_resolved_bot]);
+    put_int(b, ",\"bot_messages\":", v[RC_bot_out]);
+    put_int(b, "},\"human_handled\":{\"resolved\":", v[RC_resolved] - v[RC_resolved_bot]);
+    put_int(b, ",\"human_replies\":", v[RC_replies_out]);
+    buf_putc(b, '}');
     /* agents' active console time per resolved conversation (rollups.c on_presence) */
     put_time_stat(b, "average_handling_time", g, HM_AHT, RC_aht_n, business);
-    for (int i = 0; i < nx; i++) buf_printf(b, ",\"%s\":%s", extras[i].key, extras[i].json);
+    for (int i = 0; i < nx; i++) {
+        buf_puts(b, ",\"");
+        buf_puts(b, extras[i].key);
+        buf_puts(b, "\":");
+        buf_puts(b, extras[i].json);
+    }
     buf_putc(b, '}');
 }
 
