@@ -115,6 +115,31 @@ int report_cube_hist_walk(const void *blob, size_t len,
     return r;
 }
 
+int report_cube_hist_add(const void *blob, size_t len, int64_t hn[HM_COUNT][REPORT_BUCKETS],
+                         int64_t hs[HM_COUNT][REPORT_BUCKETS])
+{
+    const uint8_t *p = blob, *end = p + len;
+    while (p < end) {
+        uint64_t v[3];
+        for (int k = 0; k < 3; k++) {
+            if (p < end && *p < 0x80) { /* the common one-byte varint */
+                v[k] = *p++;
+                continue;
+            }
+            size_t pos = (size_t)(p - (const uint8_t *)blob);
+            if (!get_varint(blob, len, &pos, &v[k])) return -1;
+            p = (const uint8_t *)blob + pos;
+        }
+        if (v[0] >= CODES || v[1] > INT64_MAX || v[2] > INT64_MAX) return -1;
+        /* unsigned: a corrupt blob wraps instead of overflowing */
+        int64_t *n = &hn[v[0] / REPORT_BUCKETS][v[0] % REPORT_BUCKETS];
+        int64_t *sum = &hs[v[0] / REPORT_BUCKETS][v[0] % REPORT_BUCKETS];
+        *n = (int64_t)((uint64_t)*n + v[1]);
+        *sum = (int64_t)((uint64_t)*sum + v[2]);
+    }
+    return 0;
+}
+
 static void hist_merge_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     (void)argc;

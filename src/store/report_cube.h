@@ -84,4 +84,9 @@ int report_cube_hist_walk(const void *blob, size_t len,
                           void (*fn)(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms),
                           void *ctx);
 
+/* Adds a histogram blob into dense arrays (the report reads' hot loop);
+ * -1 on a malformed blob (what was added before stays). */
+int report_cube_hist_add(const void *blob, size_t len, int64_t hn[HM_COUNT][REPORT_BUCKETS],
+                         int64_t hs[HM_COUNT][REPORT_BUCKETS]);
+
 #endif

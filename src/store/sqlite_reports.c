@@ -355,10 +355,11 @@ static void bind_segment(sqlite3_stmt *st, const report_filter_t *f, int cuboid,
     if (!(cuboid & CUBE_CHANNEL)) sqlite3_bind_text(st, 8, CUBE_ALL_CHANNEL, -1, SQLITE_STATIC);
 }
 
-/* Whether the exact statement serves cuboid under f. */
+/* Whether the exact statement serves cuboid under f: it keeps dimensions,
+ * all of them filtered (the total's rows are one primary-key run already). */
 static bool exact_for(const report_filter_t *f, int cuboid)
 {
-    return cuboid != CUBE_FULL && (cuboid & ~filtered(f)) == 0;
+    return cuboid != 0 && cuboid != CUBE_FULL && (cuboid & ~filtered(f)) == 0;
 }
 
 static int max_level_of(report_group_t g)
@@ -439,16 +440,11 @@ static void sort_groups(report_agg_t *v, int n)
     free(copy);
 }
 
-static void hist_into(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms)
-{
-    report_agg_t *g = ctx;
-    g->hn[metric][bucket] += n;
-    g->hs[metric][bucket] += sum_ms;
-}
-
 #define AGG_COLS "SELECT start, inbox_id, agent_id, team_id" REPORT_COLUMNS(COL_) ", hist"
 static const char agg_sql[] = AGG_COLS " FROM report_rollups" FILTER;
-static const char agg_exact_sql[] = AGG_COLS " FROM report_rollups" FILTER_EXACT;
+/* named: without statistics SQLite takes the primary key's start range */
+#define FROM_EXACT " FROM report_rollups INDEXED BY report_rollups_exact"
+static const char agg_exact_sql[] = AGG_COLS FROM_EXACT FILTER_EXACT;
 
 static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g,
                      report_agg_t **out, int *n)
@@ -497,7 +493,7 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
             for (int k = 0; k < RC_COUNT; k++) x->v[k] += sqlite3_column_int64(st, 4 + k);
             const void *blob = sqlite3_column_blob(st, 4 + RC_COUNT);
             int len = sqlite3_column_bytes(st, 4 + RC_COUNT);
-            if (len > 0 && report_cube_hist_walk(blob, (size_t)len, hist_into, x) < 0) {
+            if (len > 0 && report_cube_hist_add(blob, (size_t)len, x->hn, x->hs) < 0) {
                 rc = SQLITE_CORRUPT;
                 break;
             }
@@ -519,7 +515,7 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
 static const char backlog_sql[] =
     "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER;
 static const char backlog_exact_sql[] =
-    "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER_EXACT;
+    "SELECT coalesce(sum(backlog_delta), 0)" FROM_EXACT FILTER_EXACT;
 
 /* The backlog is a running total: every delta before the period's end. */
 static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)

@@ -7,6 +7,7 @@
  * well formed, in code order, and holds the sum of their samples.
  */
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (lb) memcpy(b, cut + 1, lb);
     tally_t ta = {.last = -1, .ordered = 1}, tb = {.last = -1, .ordered = 1};
     int ra = report_cube_hist_walk(a, la, tally, &ta);
+    /* the dense decoder agrees with the walk */
+    static int64_t hn[HM_COUNT][REPORT_BUCKETS], hs[HM_COUNT][REPORT_BUCKETS];
+    memset(hn, 0, sizeof hn);
+    memset(hs, 0, sizeof hs);
+    int rd = report_cube_hist_add(a, la, hn, hs);
+    if ((rd < 0) != (ra < 0)) abort();
+    if (rd == 0 && !ta.big) {
+        int64_t n = 0, sum = 0;
+        bool over = false;
+        for (int m = 0; m < HM_COUNT; m++)
+            for (int k = 0; k < REPORT_BUCKETS; k++) {
+                if (__builtin_add_overflow(n, hn[m][k], &n)) over = true;
+                if (__builtin_add_overflow(sum, hs[m][k], &sum)) over = true;
+            }
+        if (!over && (n != ta.n || sum != ta.sum)) abort();
+    }
     int rb = report_cube_hist_walk(b, lb, tally, &tb);
     sqlite3_reset(merge);
     sqlite3_bind_blob(merge, 1, a, (int)la, SQLITE_STATIC);
