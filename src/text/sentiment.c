@@ -52,19 +52,25 @@ enum {
     W_LEX = SENTIMENT__LEX,
     W_BOOST = SENTIMENT__BOOST,
     W_IDIOM_PART = SENTIMENT__IDIOM_PART,
-    W_UPPER = 32,    /* Python's str.isupper() of the token */
-    W_NEGATED = 64,  /* in the NEGATE list or holds "n't": the reference's negated() */
-    W_MAYBE_NT = 128 /* while splitting: holds an apostrophe, so perhaps "n't" */
+    W_UPPER = 32,     /* Python's str.isupper() of the token */
+    W_NEGATED = 64,   /* in the NEGATE list or holds "n't": the reference's negated() */
+    W_MAYBE_NT = 128, /* while splitting: holds an apostrophe, so perhaps "n't" */
+    W_RULE = 256      /* a rule reads it (SENTIMENT__RULE, or holds "n't") */
 };
+
+/* Words before the first that read as no word at all (flags 0): the rules
+ * may then look three words back without testing the index first. */
+#define WORD_SENTINELS 3
 
 /* One white-space separated token of the reference, after its stripping. */
 typedef struct {
     const sentiment__entry_t *e; /* entry of the lowered token, or &no_entry */
     const char *lw;              /* the lowered token (Python's str.lower()) */
+    uint64_t w0, w1;             /* its first 16 bytes, zero-filled (sentiment__key16()) */
     uint32_t lwlen;
-    uint32_t hash; /* sentiment__hash() of lw */
-    uint8_t flags; /* W_* */
-    uint8_t id;    /* sentiment__word_t */
+    uint32_t slot;  /* its home slot in the model's table */
+    uint16_t flags; /* W_* */
+    uint8_t id;     /* sentiment__word_t */
 } word_t;
 
 /* ---- UTF-8 and the few Unicode properties the reference relies on ---- */
@@ -179,7 +185,8 @@ typedef struct {
     uint32_t *lex;               /* the indices of the nlex lexicon words, in order */
     size_t first_but;            /* index of the first "but", or nwords */
     sentiment__view_t view;      /* the model's word table */
-    double *sent;
+    double *lexval;              /* the sentiment of each lexicon word, in order */
+    double *sent;                /* for the "but" rule: the sentiment of every word */
 } work_t;
 
 /* The end of the run of ASCII bytes that starts at p[i]. */
@@ -378,21 +385,6 @@ static inline void store64le(char *d, uint64_t x)
 #endif
 }
 
-/* sentiment__hash() of key[0..len) when at least 8 bytes past the key may be
- * read (the scorer's own scratch): the tail is a masked load, not a loop. */
-static inline uint32_t hash_padded(const char *key, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)key;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len;
-    for (; len >= 8; s += 8, len -= 8) {
-        h = (h ^ sentiment__load64le(s)) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
-    }
-    uint64_t w = len ? sentiment__load64le(s) & (~0ull >> (64 - 8 * len)) : 0;
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    return (uint32_t)(h >> 32);
-}
-
 #define ONES  0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 
@@ -439,84 +431,72 @@ static unsigned scan_ascii_token(const unsigned char *p, size_t len, size_t *pi,
     return (up ? B_UPPER : 0) | (lo ? B_LOWER : 0);
 }
 
-/* Starts loading the entry of h's home slot, where a present key usually is:
- * by the time resolve_words() runs, it has arrived. */
-static inline void prefetch_slot(const sentiment__view_t *v, uint32_t h)
+/* Whether the key in slot i, which matched w0, w1 and len, goes on to
+ * key[16..len) (len > 16; both readable 8 bytes past their ends). */
+static bool long_key_is(const sentiment__view_t *v, uint32_t i, const char *key, size_t len)
 {
-    __builtin_prefetch(&v->table[h & v->mask]);
-}
-
-/* Whether e's key is key[0..len), key readable 8 bytes past len. */
-static inline bool key_is_padded(const sentiment__view_t *v, const sentiment__entry_t *e,
-                                 const char *key, size_t len)
-{
-    const unsigned char *q = (const unsigned char *)key;
-    if (e->key_len != len) return false;
-    if (len <= 8) {
-        uint64_t mask = ((1ull << (4 * len)) << (4 * len)) - 1;
-        return (sentiment__load64le(q) & mask) == sentiment__load64le(e->key8);
-    }
-    if (sentiment__load64le(q) != sentiment__load64le(e->key8)) return false;
-    const unsigned char *k = (const unsigned char *)v->pool + e->key_off;
-    for (size_t i = 8; i < len; i += 8) { /* the pool too has 8 bytes of slack */
-        uint64_t d = sentiment__load64le(q + i) ^ sentiment__load64le(k + i);
-        size_t r = len - i < 8 ? len - i : 8;
-        if (d & (((1ull << (4 * r)) << (4 * r)) - 1)) return false;
+    const unsigned char *q = (const unsigned char *)key, *k;
+    k = (const unsigned char *)v->pool + v->key_off[i];
+    for (size_t o = 16; o < len; o += 8) {
+        uint64_t d = sentiment__load64le(q + o) ^ sentiment__load64le(k + o);
+        if (d & sentiment__low_bytes(len - o < 8 ? len - o : 8)) return false;
     }
     return true;
 }
 
-/* sentiment__lookup_hashed() for a key readable 8 bytes past len. */
-static inline const sentiment__entry_t *lookup_padded(const sentiment__view_t *v, const char *key,
-                                                      size_t len, uint32_t h)
+/* Whether slot i holds the word: 1 or 0, from bitwise operations only. */
+static inline unsigned slot_holds(const sentiment__view_t *v, uint32_t i, const word_t *wd)
 {
-    for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
-        const sentiment__entry_t *e = &v->table[i];
-        if (!e->used) return NULL;
-        if (e->hash == h && key_is_padded(v, e, key, len)) return e;
-    }
+    const sentiment__entry_t *c = &v->table[i];
+    unsigned ok = (unsigned)(c->k0 == wd->w0) & (unsigned)(c->k1 == wd->w1) &
+                  (unsigned)(c->key_len == wd->lwlen) & (unsigned)c->state & SENTIMENT__USED;
+    if (__builtin_expect(wd->lwlen > 16, 0)) ok = ok && long_key_is(v, i, wd->lw, wd->lwlen);
+    return ok;
 }
 
-/* Appends the word whose lowered form is lw[0..lwlen) (readable 8 bytes past
- * its end) and starts fetching its slot of the table: resolve_words() looks
- * it up once every word is split, so that the cache misses of all the words
+/* Appends the word whose lowered form is lw[0..lwlen) (readable 16 bytes
+ * past its end) and starts fetching its home slot: resolve_words() looks it
+ * up once every word is split, so that the cache misses of all the words
  * overlap instead of queueing behind each other. */
 static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper, bool maybe_nt)
 {
     word_t *wd = &w->words[w->nwords++];
+    const unsigned char *q = (const unsigned char *)lw;
+    size_t n0 = lwlen < 8 ? lwlen : 8, n1 = lwlen > 8 ? lwlen - 8 : 0;
+    n1 = n1 < 8 ? n1 : 8;
     wd->lw = lw;
     wd->lwlen = (uint32_t)lwlen;
-    wd->hash = hash_padded(lw, lwlen);
-    wd->flags = (uint8_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
+    wd->w0 = sentiment__load64le(q) & sentiment__low_bytes(n0);
+    wd->w1 = sentiment__load64le(q + 8) & sentiment__low_bytes(n1);
+    wd->slot = sentiment__hash_words(wd->w0, wd->w1, lw, lwlen) & w->view.mask;
+    wd->flags = (uint16_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
     w->nupper += upper;
-    prefetch_slot(&w->view, wd->hash);
+    __builtin_prefetch(&w->view.table[wd->slot]);
 }
 
 /* What an absent word reads: no flags, SW__NONE. */
 static const sentiment__entry_t no_entry;
 
 /* The word's entry, or &no_entry. Whether a word is in the table is a coin
- * toss to the branch predictor, so the usual cases (the home slot holds the
- * word, or is empty) are told apart without a branch; a home slot taken by
- * another key sends the word down the probe sequence (lookup_padded()). */
+ * toss to the branch predictor, so its home slot decides without a branch:
+ * it holds the word, or the word is absent unless the slot has
+ * SENTIMENT__OVERFLOW (then the probe sequence goes on, rarely). */
 static inline const sentiment__entry_t *probe(const sentiment__view_t *v, const word_t *wd)
 {
-    const sentiment__entry_t *c = &v->table[wd->hash & v->mask];
-    size_t len = wd->lwlen, r = len < 8 ? len : 8;
-    uint64_t d =
-        (sentiment__load64le((const unsigned char *)wd->lw) ^ sentiment__load64le(c->key8)) &
-        (((1ull << (4 * r)) << (4 * r)) - 1);
-    bool ok = (c->used != 0) & (c->hash == wd->hash) & (c->key_len == len) & (d == 0);
-    if (ok && len > 8) ok = key_is_padded(v, c, wd->lw, len);
-    if (__builtin_expect(!ok && c->used, 0)) {
-        const sentiment__entry_t *e = lookup_padded(v, wd->lw, len, wd->hash);
-        return e ? e : &no_entry;
+    uint32_t i = wd->slot;
+    unsigned ok = slot_holds(v, i, wd);
+    if (__builtin_expect((~ok & (unsigned)(v->table[i].state >> 1) & 1) != 0, 0)) {
+        /* missed a slot with SENTIMENT__OVERFLOW: the probe sequence goes on */
+        for (i = (i + 1) & v->mask; v->table[i].state & SENTIMENT__USED; i = (i + 1) & v->mask)
+            if (slot_holds(v, i, wd)) return &v->table[i];
+        return &no_entry;
     }
-    return ok ? c : &no_entry;
+    uintptr_t hit = (uintptr_t)&v->table[i], miss = (uintptr_t)&no_entry, sel = -(uintptr_t)ok;
+    return (const sentiment__entry_t *)((hit & sel) | (miss & ~sel));
 }
 
-/* Looks every word up (its tag and home entry were prefetched by add_word())
- * and gathers what the rules ask of it. */
+/* Looks every word up (its home slot was prefetched by add_word()) and
+ * gathers what the rules ask of it. */
 static void resolve_words(work_t *w)
 {
     word_t *ws = w->words;
@@ -526,12 +506,14 @@ static void resolve_words(work_t *w)
         const sentiment__entry_t *e = probe(&w->view, wd);
         unsigned ef = e->flags;
         unsigned flags = (wd->flags & W_UPPER) | (ef & (W_LEX | W_BOOST | W_IDIOM_PART)) |
-                         ((ef & SENTIMENT__NEGATE) ? W_NEGATED : 0);
+                         ((ef & SENTIMENT__NEGATE) ? W_NEGATED : 0) |
+                         ((ef & SENTIMENT__RULE) ? W_RULE : 0);
         wd->e = e;
         wd->id = e->word;
         if (e->word == SW__BUT && first_but == n) first_but = i;
-        if ((wd->flags & W_MAYBE_NT) && has_nt(wd->lw, wd->lwlen)) flags |= W_NEGATED;
-        wd->flags = (uint8_t)flags;
+        if (__builtin_expect((wd->flags & W_MAYBE_NT) != 0, 0) && has_nt(wd->lw, wd->lwlen))
+            flags |= W_NEGATED | W_RULE;
+        wd->flags = (uint16_t)flags;
         w->lex[nlex] = (uint32_t)i;
         nlex += (flags & W_LEX) != 0;
     }
@@ -567,33 +549,30 @@ static size_t split_general(work_t *w, size_t start, char **lower)
     return end;
 }
 
-/* Bit i of a mask array stands for byte i of the text. */
+/* ---- The ASCII path: bit masks, 64 bytes of text to a 64-bit word ---- */
 
-/* First position in [i, n) whose bit is set (or clear, with clear), else n. */
-static inline size_t next_bit(const uint64_t *m, size_t i, size_t n, bool clear)
-{
-    while (i < n) {
-        uint64_t x = (clear ? ~m[i >> 6] : m[i >> 6]) >> (i & 63);
-        if (x) {
-            size_t r = i + (size_t)__builtin_ctzll(x);
-            return r < n ? r : n;
-        }
-        i = (i | 63) + 1;
-    }
-    return n;
-}
+/* The masks of one 64-byte block of the text: bit k stands for byte k. */
+typedef struct {
+    uint64_t space; /* Python's str.isspace(); past the end of the text too */
+    uint64_t upper; /* A-Z */
+    uint64_t lower; /* a-z */
+    uint64_t punct; /* string.punctuation */
+    uint64_t apos;  /* ' */
+} block_t;
 
-/* Whether any bit in [a, b) is set. */
-static inline bool any_bit(const uint64_t *m, size_t a, size_t b)
+/* Bits k .. k + 63 of a mask, k < 64 * (the blocks before the padding one). */
+#define WINDOW(blocks, field, k)                                                                   \
+    (((blocks)[(k) >> 6].field >> ((k)&63)) |                                                      \
+     (((blocks)[((k) >> 6) + 1].field << 1) << (63 - ((k)&63))))
+
+/* Population count of a 64-bit word without the POPCNT instruction (not in
+ * the x86-64 baseline): '!' and '?' are counted from their masks. */
+static inline unsigned popcount64(uint64_t x)
 {
-    while (a < b) {
-        size_t off = a & 63, take = 64 - off < b - a ? 64 - off : b - a;
-        uint64_t x = m[a >> 6] >> off;
-        if (take < 64) x &= (1ull << take) - 1;
-        if (x) return true;
-        a += take;
-    }
-    return false;
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((x * ONES) >> 56);
 }
 
 #if !defined(__SSE2__) || defined(SENTIMENT_NO_SSE2)
@@ -603,123 +582,197 @@ static inline uint64_t compress_highs(uint64_t m) /* bit 7 of byte k -> bit k */
 }
 #endif
 
-/* Lowers the 64 bytes of block blk of the ASCII text p[0..len) into lower
- * and sets their bits in sp (white space; past the end counts as such), up
- * (capitals) and ap (apostrophes). SSE2 (every x86-64) takes 16 bytes per
- * step; elsewhere 8 bytes at a time in a 64-bit word. */
-static void build_masks(work_t *w, const unsigned char *p, size_t len, size_t blk, char *lower,
-                        uint64_t *sp, uint64_t *up, uint64_t *ap)
+/* The masks of 16 bytes of text (in the low 16 bits of each field; excl,
+ * quest: '!' and '?'), their lowered form stored to lower[0..16); returns
+ * the bytes that are not ASCII (bit k for byte k). */
+static inline unsigned masks16(const unsigned char *p, char *lower, block_t *m, unsigned *excl,
+                               unsigned *quest)
 {
-    uint64_t s = 0, u = 0, q = 0;
 #if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
-    for (size_t j = 0; j < 4; j++) {
-        size_t i = blk * 64 + j * 16;
-        if (i >= len) {
-            s |= ~0ull << (16 * j); /* past the end: white space, as a sentinel */
-            break;
-        }
-        __m128i x;
-        if (len - i >= 16) {
-            x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        } else {
-            unsigned char tail[16];
-            memset(tail, ' ', sizeof tail); /* past the end: white space */
-            memcpy(tail, p + i, len - i);
-            x = _mm_loadu_si128((const __m128i *)(const void *)tail);
-        }
-        /* bytes are ASCII here, so the signed compares are plain ones */
-        __m128i xs = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x08)),
-                                                _mm_cmplt_epi8(x, _mm_set1_epi8(0x0e))),
-                                  _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
-                                                _mm_cmplt_epi8(x, _mm_set1_epi8(0x21))));
-        __m128i xu = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-                                   _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
-        __m128i xq = _mm_cmpeq_epi8(x, _mm_set1_epi8('\''));
-        _mm_storeu_si128((__m128i *)(void *)(lower + i),
-                         _mm_or_si128(x, _mm_and_si128(xu, _mm_set1_epi8(0x20))));
-        /* '!' and '?' are counted here too, bit by bit: they are few */
-        for (unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('!'))); e;
-             e &= e - 1)
-            w->excl++;
-        for (unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('?'))); e;
-             e &= e - 1)
-            w->quest++;
-        s |= (uint64_t)(unsigned)_mm_movemask_epi8(xs) << (16 * j);
-        u |= (uint64_t)(unsigned)_mm_movemask_epi8(xu) << (16 * j);
-        q |= (uint64_t)(unsigned)_mm_movemask_epi8(xq) << (16 * j);
-    }
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed compares: a byte >= 0x80 is below everything here, so it lands in
+     * no class, and the caller gives up on the text anyway */
+    __m128i xs = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x08)),
+                                            _mm_cmplt_epi8(x, _mm_set1_epi8(0x0e))),
+                              _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                                            _mm_cmplt_epi8(x, _mm_set1_epi8(0x21))));
+    __m128i xu = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    __m128i xl = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
+    __m128i xd = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    __m128i graph = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x20)),
+                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x7f)));
+    __m128i xp = _mm_andnot_si128(_mm_or_si128(_mm_or_si128(xu, xl), xd), graph);
+    _mm_storeu_si128((__m128i *)(void *)lower,
+                     _mm_or_si128(x, _mm_and_si128(xu, _mm_set1_epi8(0x20))));
+    m->space = (unsigned)_mm_movemask_epi8(xs);
+    m->upper = (unsigned)_mm_movemask_epi8(xu);
+    m->lower = (unsigned)_mm_movemask_epi8(xl);
+    m->punct = (unsigned)_mm_movemask_epi8(xp);
+    m->apos = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')));
+    *excl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')));
+    *quest = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+    return (unsigned)_mm_movemask_epi8(x);
 #else
-    for (size_t j = 0; j < 8; j++) {
-        size_t i = blk * 64 + j * 8;
-        if (i >= len) {
-            s |= ~0ull << (8 * j); /* past the end: white space, as a sentinel */
-            break;
-        }
-        uint64_t x;
-        if (len - i >= 8) {
-            x = sentiment__load64le(p + i);
-        } else {
-            unsigned char tail[8];
-            memset(tail, ' ', 8); /* past the end: white space */
-            memcpy(tail, p + i, len - i);
-            x = sentiment__load64le(tail);
-        }
-        uint64_t xs = bytes_in(x, 0x09, 0x0d) | bytes_in(x, 0x1c, 0x20);
-        uint64_t xu = bytes_in(x, 'A', 'Z');
-        store64le(lower + i, x | (xu >> 2)); /* lowered: 0x80 >> 2 == 0x20 */
-        s |= compress_highs(xs) << (8 * j);
-        u |= compress_highs(xu) << (8 * j);
-        q |= compress_highs(bytes_in(x, '\'', '\'')) << (8 * j);
+    unsigned high = 0;
+    *m = (block_t){0};
+    *excl = *quest = 0;
+    for (size_t h = 0; h < 16; h += 8) {
+        uint64_t x = sentiment__load64le(p + h);
+        uint64_t xu = bytes_in(x, 'A', 'Z'), xl = bytes_in(x, 'a', 'z');
+        uint64_t xp = bytes_in(x, 0x21, 0x7e) & ~(xu | xl | bytes_in(x, '0', '9'));
+        x &= ~HIGHS;                         /* the caller gives up on a text with high bytes */
+        store64le(lower + h, x | (xu >> 2)); /* lowered: 0x80 >> 2 == 0x20 */
+        m->space |= compress_highs(bytes_in(x, 0x09, 0x0d) | bytes_in(x, 0x1c, 0x20)) << h;
+        m->upper |= compress_highs(xu) << h;
+        m->lower |= compress_highs(xl) << h;
+        m->punct |= compress_highs(xp) << h;
+        m->apos |= compress_highs(bytes_in(x, '\'', '\'')) << h;
+        *excl |= (unsigned)compress_highs(bytes_in(x, '!', '!')) << h;
+        *quest |= (unsigned)compress_highs(bytes_in(x, '?', '?')) << h;
+        high |= (unsigned)compress_highs(sentiment__load64le(p + h)) << h;
     }
+    return high;
 #endif
-    (void)w;
-    sp[blk] = s;
-    up[blk] = u;
-    ap[blk] = q;
 }
 
-/* split_words() for a text that is all ASCII: one branch-free pass lowers it
- * whole into lower and sets three bit masks (white space, upper case letters,
- * apostrophes) in masks (3 * (len / 64 + 1) words); tokens are then found
- * with bit scans, and only their ends are looked at byte by byte (for the
- * punctuation to strip). lower has room for len + 16 bytes. */
-static void split_ascii(const sentiment_model_t *m, work_t *w, char *lower, uint64_t *masks)
+/* Builds the masks of the text p[0..len) into blocks[0 .. len / 64 + 1] (the
+ * last one a zero padding block for WINDOW()) and its lowered form into
+ * lower (len + 16 bytes), and counts '!' and '?'. Returns false, with the
+ * work half done, when the text is not all ASCII. */
+static bool build_masks(work_t *w, const unsigned char *p, size_t len, char *lower, block_t *blocks)
+{
+    size_t nblk = len / 64 + 1;
+    unsigned high = 0, excl = 0, quest = 0;
+    for (size_t blk = 0; blk < nblk; blk++) {
+        block_t b = {0}, c;
+        uint64_t ex = 0, qu = 0;
+        for (size_t j = 0; j < 4; j++) {
+            size_t i = blk * 64 + j * 16, shift = 0;
+            if (i >= len) break;
+            unsigned e, q, h;
+            if (len - i >= 16) {
+                h = masks16(p + i, lower + i, &c, &e, &q);
+            } else if (len >= 16) { /* the last 16 bytes, overlapping those before */
+                shift = 16 - (len - i);
+                h = masks16(p + len - 16, lower + len - 16, &c, &e, &q);
+            } else { /* a text shorter than 16 bytes: through a copy whose NULs
+                      * past the end fall in no class */
+                unsigned char tail[16] = {0};
+                for (size_t k = 0; k < len; k++) tail[k] = p[k];
+                h = masks16(tail, lower, &c, &e, &q);
+            }
+            unsigned at = (unsigned)(16 * j);
+            b.space |= (c.space >> shift) << at;
+            b.upper |= (c.upper >> shift) << at;
+            b.lower |= (c.lower >> shift) << at;
+            b.punct |= (c.punct >> shift) << at;
+            b.apos |= (c.apos >> shift) << at;
+            ex |= (uint64_t)(e >> shift) << at;
+            qu |= (uint64_t)(q >> shift) << at;
+            high |= h >> shift;
+        }
+        size_t rest = len - blk * 64;            /* > 0 but in the last block */
+        if (rest < 64) b.space |= ~0ull << rest; /* past the end: white space, as a sentinel */
+        excl += popcount64(ex);
+        quest += popcount64(qu);
+        blocks[blk] = b;
+    }
+    blocks[nblk] = (block_t){0};
+    w->excl = excl;
+    w->quest = quest;
+    return high == 0;
+}
+
+/* The positions of the set bits of mask (bit k standing for base + k),
+ * appended to out; returns the new end. Eight at a time, whether there are
+ * that many or not (out has room for 8 more than it gets), so that the
+ * loop's exit is not a branch per bit. */
+static inline uint32_t *bit_positions(uint64_t mask, size_t base, uint32_t *out)
+{
+    for (; mask; mask &= mask - 1) *out++ = (uint32_t)(base + (size_t)__builtin_ctzll(mask));
+    return out;
+}
+
+/* _strip_punc_if_word() and str.isupper() for a token of 64 bytes or more,
+ * byte by byte (a long URL, say). */
+static void long_token(const unsigned char *p, size_t start, size_t end, size_t *a, size_t *b,
+                       bool *upper, bool *apos)
+{
+    size_t x = start, y = end;
+    bool up = false, lo = false, q = false;
+    while (x < y && (ascii_class[p[x]] & B_PUNCT)) x++;
+    while (y > x && (ascii_class[p[y - 1]] & B_PUNCT)) y--;
+    if (y < x + 3) x = start, y = end; /* two characters or fewer once stripped */
+    for (size_t k = start; k < end; k++) {
+        up |= (ascii_class[p[k]] & B_UPPER) != 0;
+        lo |= (ascii_class[p[k]] & B_LOWER) != 0;
+        q |= p[k] == '\'';
+    }
+    *a = x;
+    *b = y;
+    *upper = up && !lo;
+    *apos = q;
+}
+
+/* split_words() for a text that is all ASCII: one pass builds its masks 16
+ * bytes at a time and lowers it whole into lower; the tokens' starts and
+ * ends are bit positions of the white-space mask, and each token's
+ * stripping, case and apostrophes come from its 64-bit window of the masks,
+ * without a branch. Returns false (nothing split) when the text is not all
+ * ASCII. lower has room for len + 16 bytes, scratch for
+ * split_ascii_bytes(len). */
+static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void *scratch)
 {
     const unsigned char *p = (const unsigned char *)w->text;
     size_t len = w->len, nblk = len / 64 + 1;
-    uint64_t *sp = masks, *up = masks + nblk, *ap = masks + 2 * nblk;
+    block_t *blocks = scratch;
+    uint32_t *starts = (uint32_t *)(void *)(blocks + nblk + 1), *ends = starts + len / 2 + 9;
+    if (!build_masks(w, p, len, lower, blocks)) return false;
     w->nwords = w->nupper = 0;
     w->view = sentiment__view(m);
-#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
-    w->excl = w->quest = 0; /* counted by build_masks() */
-#else
-    w->excl = count_char(w->text, len, '!');
-    w->quest = count_char(w->text, len, '?');
-#endif
 
-    for (size_t blk = 0; blk < nblk; blk++) build_masks(w, p, len, blk, lower, sp, up, ap);
-
-    for (size_t i = next_bit(sp, 0, len, true); i < len; i = next_bit(sp, i, len, true)) {
-        size_t start = i, end = next_bit(sp, i, len, false), a = start, b = end;
-        while (a < b && (ascii_class[p[a]] & B_PUNCT)) a++;
-        while (b > a && (ascii_class[p[b - 1]] & B_PUNCT)) b--;
-        if (b < a + 3) a = start, b = end; /* two characters or fewer once stripped */
+    /* a token starts at a non-space after a space and ends at a space after a
+     * non-space; the start of the text counts as after a space */
+    uint32_t *st = starts, *en = ends;
+    uint64_t carry = 1;
+    for (size_t blk = 0; blk < nblk; blk++) {
+        uint64_t sp = blocks[blk].space, before = (sp << 1) | carry;
+        carry = sp >> 63;
+        st = bit_positions(~sp & before, blk * 64, st);
+        en = bit_positions(sp & ~before, blk * 64, en);
+    }
+    size_t ntok = (size_t)(st - starts);
+    for (size_t t = 0; t < ntok; t++) {
+        size_t start = starts[t], tl = ends[t] - start, a, b;
         bool upper, apos;
-        if ((start >> 6) == ((end - 1) >> 6)) { /* within one mask word: the usual case */
-            size_t blk = start >> 6, off = start & 63;
-            uint64_t range = ((2ull << (end - 1 - start)) - 1) << off;
-            upper = up[blk] & range;
-            apos = ap[blk] & range;
+        if (__builtin_expect(tl < 64, 1)) {
+            uint64_t range = (1ull << tl) - 1;
+            uint64_t keep = ~WINDOW(blocks, punct, start) & range; /* not punctuation */
+            size_t x = (size_t)__builtin_ctzll(keep | (1ull << 63));
+            size_t y = 64 - (size_t)__builtin_clzll(keep | 1);
+            /* two characters or fewer once stripped (none: y < x): the whole token */
+            size_t whole = -(size_t)((ptrdiff_t)y - (ptrdiff_t)x <= 2); /* all ones or 0 */
+            a = start + (x & ~whole);
+            b = start + (y & ~whole) + (tl & whole);
+            upper = ((WINDOW(blocks, upper, start) & range) != 0) &
+                    ((WINDOW(blocks, lower, start) & range) == 0);
+            apos = (WINDOW(blocks, apos, start) & range) != 0;
         } else {
-            upper = any_bit(up, start, end);
-            apos = any_bit(ap, start, end);
+            long_token(p, start, start + tl, &a, &b, &upper, &apos);
         }
-        if (upper) /* str.isupper(): cased, and no lower case letter (few words get here) */
-            for (size_t k = start; k < end && upper; k++) upper = !(ascii_class[p[k]] & B_LOWER);
         add_word(w, lower + a, b - a, upper, apos);
-        i = end;
     }
     resolve_words(w);
+    return true;
+}
+
+/* Scratch bytes split_ascii() needs for a text of len bytes. */
+static size_t split_ascii_bytes(size_t len)
+{
+    return (len / 64 + 2) * sizeof(block_t) + 2 * (len / 2 + 9) * sizeof(uint32_t);
 }
 
 /* text.split(), each token through _strip_punc_if_word(), then lowered and
@@ -1035,16 +1088,28 @@ static void but_check(size_t bi, size_t n, double *sent, void *mem)
 
 /* ---- Scores and Python's number formatting ---- */
 
-/* The reference's score_valence(). Only the lexicon words (lex[0..nlex), in
- * order) can hold a sentiment other than zero, and adding a zero leaves a sum
- * as it is (no sum here is ever -0.0), so the sums run over them alone. */
-static void score_valence(const double *sent, size_t n, const uint32_t *lex, size_t nlex,
-                          unsigned excl, unsigned quest, sentiment_t *out)
+/* x when keep, else +0.0, without a branch (which sign a word's sentiment
+ * has is a coin toss to the predictor). */
+static inline double keep_if(double x, bool keep)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    b &= -(uint64_t)keep;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* The reference's score_valence() for n words, of which the nlex lexicon
+ * words have the sentiments lexval[0..nlex), in order. Only those can be
+ * other than zero, and adding a zero leaves a sum as it is (no sum here is
+ * ever -0.0), so the sums run over them alone. */
+static void score_valence(const double *lexval, size_t n, size_t nlex, unsigned excl,
+                          unsigned quest, sentiment_t *out)
 {
     double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
     if (n > 0) {
         double sum_s = 0.0;
-        for (size_t j = 0; j < nlex; j++) sum_s += sent[lex[j]];
+        for (size_t j = 0; j < nlex; j++) sum_s += lexval[j];
         double ep = mul((double)(excl > 4 ? 4 : excl), 0.292);
         double qm = 0.0;
         if (quest > 1) qm = quest <= 3 ? mul((double)quest, 0.18) : 0.96;
@@ -1061,9 +1126,9 @@ static void score_valence(const double *sent, size_t n, const uint32_t *lex, siz
         double pos_sum = 0.0, neg_sum = 0.0;
         size_t neu_count = n - nlex;
         for (size_t j = 0; j < nlex; j++) { /* adding +0.0 changes neither sum */
-            double v = sent[lex[j]];
-            pos_sum += v > 0 ? v + 1 : 0.0;
-            neg_sum += v < 0 ? v - 1 : 0.0;
+            double v = lexval[j];
+            pos_sum += keep_if(v + 1, v > 0);
+            neg_sum += keep_if(v - 1, v < 0);
             neu_count += v == 0;
         }
         if (pos_sum > fabs(neg_sum))
@@ -1181,24 +1246,98 @@ static size_t align8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-/* Whether p[0..len) is all ASCII, eight bytes at a time. Such a text is valid
- * UTF-8 and has no emoji, so measure() and replace_emoji() are skipped. */
-static bool all_ascii(const unsigned char *p, size_t len)
+/* Where score() puts things in its scratch, for a text of tlen bytes after
+ * the emoji replacement: [replaced text][lowered words][split_ascii()'s
+ * masks][words][lexicon word indices][their sentiments][every word's
+ * sentiment]; the "but" rule's state follows when it fits. */
+typedef struct {
+    size_t lower, split, words, lex, lexval, sent, end;
+} layout_t;
+
+static void lay_out(size_t tlen, bool has_emoji, layout_t *l)
 {
-    uint64_t acc = 0, x;
-    size_t i = 0;
-#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
-    __m128i v = _mm_setzero_si128();
-    for (; i + 16 <= len; i += 16)
-        v = _mm_or_si128(v, _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
-    if (_mm_movemask_epi8(v)) return false;
-#endif
-    for (; i + 8 <= len; i += 8) {
-        memcpy(&x, p + i, 8);
-        acc |= x;
+    size_t nmax = tlen / 2 + 1;
+    if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
+    l->lower = has_emoji ? align8(tlen) : 0;
+    l->split = l->lower + align8(2 * tlen + 16); /* + 16: 16-byte loads and stores */
+    l->words = l->split + align8(split_ascii_bytes(tlen));
+    l->lex = l->words + (nmax + WORD_SENTINELS) * sizeof(word_t);
+    l->lexval = l->lex + align8(nmax * sizeof(uint32_t));
+    l->sent = l->lexval + nmax * sizeof(double);
+    l->end = l->sent + nmax * sizeof(double);
+}
+
+/* The scratch for l: the stack's when it fits, else a heap block (*heap). */
+static unsigned char *scratch(const layout_t *l, unsigned char *stack, size_t stack_len,
+                              unsigned char **heap)
+{
+    free(*heap);
+    *heap = NULL;
+    if (l->end <= stack_len) return stack;
+    *heap = malloc(l->end);
+    if (!*heap) abort();
+    return *heap;
+}
+
+static void set_up(work_t *w, const layout_t *l, unsigned char *mem, const char *text, size_t tlen)
+{
+    w->text = (char *)(uintptr_t)text; /* only read */
+    w->len = tlen;
+    w->words = (word_t *)(void *)(mem + l->words) + WORD_SENTINELS;
+    for (size_t k = 1; k <= WORD_SENTINELS; k++) { /* what the rules read of them */
+        w->words[-(ptrdiff_t)k].flags = 0;
+        w->words[-(ptrdiff_t)k].id = SW__NONE;
     }
-    for (; i < len; i++) acc |= p[i];
-    return (acc & 0x8080808080808080ull) == 0;
+    w->lex = (uint32_t *)(void *)(mem + l->lex);
+    w->lexval = (double *)(void *)(mem + l->lexval);
+    w->sent = (double *)(void *)(mem + l->sent);
+}
+
+/* The sentiment of every lexicon word: sentiment_valence() of the reference,
+ * straight when none of the three words before it nor itself is one that a
+ * rule reads (nearly always), and through the rules otherwise. */
+static void valences(const sentiment_model_t *m, work_t *w)
+{
+    const word_t *ws = w->words;
+    size_t n = w->nwords;
+    bool cap_diff = w->nupper > 0 && w->nupper < n;
+    for (size_t j = 0; j < w->nlex; j++) {
+        size_t i = w->lex[j];
+        const word_t *item = &ws[i];
+        double v;
+        /* the sentinels before ws[0] read as no word */
+        unsigned near = item->flags | item[-1].flags | item[-2].flags | item[-3].flags;
+        if (__builtin_expect(!(near & W_RULE), 1)) {
+            v = item->e->valence;
+            if ((item->flags & W_UPPER) && cap_diff) v = v > 0 ? v + C_INCR : v - C_INCR;
+        } else if (item->flags & W_BOOST) {
+            v = 0.0;
+        } else if (i < n - 1 && word_id(item) == SW__KIND && word_id(&ws[i + 1]) == SW__OF) {
+            v = 0.0;
+        } else {
+            v = word_valence(m, ws, n, i, cap_diff);
+        }
+        w->lexval[j] = v;
+    }
+}
+
+/* The "but" rule over every word's sentiment, scattered from and gathered
+ * back into the lexicon words' ones. */
+static void apply_but(work_t *w, unsigned char *heap, const layout_t *l, unsigned char *stack_end,
+                      unsigned char *mem)
+{
+    size_t n = w->nwords, need = but_bytes(n);
+    memset(w->sent, 0, n * sizeof *w->sent); /* a word outside the lexicon scores zero */
+    for (size_t j = 0; j < w->nlex; j++) w->sent[w->lex[j]] = w->lexval[j];
+    unsigned char *bmem = mem + align8(l->end), *extra = NULL;
+    if (heap || bmem + need > stack_end) {
+        extra = malloc(need);
+        if (!extra) abort();
+        bmem = extra;
+    }
+    but_check(w->first_but, n, w->sent, bmem);
+    free(extra);
+    for (size_t j = 0; j < w->nlex; j++) w->lexval[j] = w->sent[w->lex[j]];
 }
 
 /* sentiment_score(), and sentiment__score_general() with fast false. */
@@ -1206,82 +1345,41 @@ static int score(const sentiment_model_t *m, const char *text, size_t len, senti
                  bool fast)
 {
     _Alignas(16) unsigned char stack[STACK_SCRATCH];
-    unsigned char *heap = NULL;
-    size_t tlen;
-    bool has_emoji, ascii = false;
+    unsigned char *heap = NULL, *mem;
+    size_t tlen = len;
+    bool has_emoji = false, ascii = false;
+    layout_t l;
     work_t w;
 
     memset(out, 0, sizeof *out);
     if (!text && len) return PARLEY_EINVAL;
-    if (len == 0 || all_ascii((const unsigned char *)text, len)) {
-        tlen = len;
-        has_emoji = false;
-        ascii = true;
-    } else if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji, &ascii)) {
+    if (len == 0) return 0; /* no words: every score zero */
+    lay_out(len, false, &l);
+    mem = scratch(&l, stack, sizeof stack, &heap);
+    set_up(&w, &l, mem, text, len);
+    /* An all-ASCII text (valid UTF-8, no emoji) is split as it is; the split
+     * itself finds out whether it is one. */
+    if (fast && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)) goto rules;
+
+    if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji, &ascii)) {
+        free(heap);
         return PARLEY_EINVAL;
     }
-    if (tlen > (SIZE_MAX >> 8)) abort(); /* cannot be laid out; a caller bug */
-    ascii = ascii && fast;
-
-    /* Scratch: [replaced text][lowered words][masks][words][sentiments][lexicon
-     * word indices][but state] */
-    size_t nmax = tlen / 2 + 1;
-    size_t off_lower = has_emoji ? align8(tlen) : 0;
-    size_t nblk = tlen / 64 + 1;                          /* split_ascii()'s masks */
-    size_t off_masks = off_lower + align8(2 * tlen + 16); /* + 16: hash_padded(), SSE2 */
-    size_t off_words = off_masks + 3 * nblk * sizeof(uint64_t);
-    size_t off_sent = off_words + nmax * sizeof(word_t);
-    size_t off_lex = off_sent + nmax * sizeof(double);
-    size_t off_but = off_lex + align8(nmax * sizeof(uint32_t));
-    unsigned char *mem = stack;
-    if (off_but > sizeof stack) {
-        heap = malloc(off_but + but_bytes(nmax));
-        if (!heap) abort();
-        mem = heap;
-    }
-
     if (has_emoji) {
+        lay_out(tlen, true, &l);
+        mem = scratch(&l, stack, sizeof stack, &heap);
+        set_up(&w, &l, mem, (char *)mem, tlen);
         replace_emoji(m, (const unsigned char *)text, len, (char *)mem);
-        w.text = (char *)mem;
-    } else {
-        w.text = (char *)(uintptr_t)text; /* only read */
     }
-    w.len = tlen;
-    w.words = (word_t *)(void *)(mem + off_words);
-    w.sent = (double *)(void *)(mem + off_sent);
-    w.lex = (uint32_t *)(void *)(mem + off_lex);
-    if (ascii)
-        split_ascii(m, &w, (char *)mem + off_lower, (uint64_t *)(void *)(mem + off_masks));
-    else
-        split_words(m, &w, (char *)mem + off_lower);
+    if (!(ascii && fast && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)))
+        split_words(m, &w, (char *)mem + l.lower);
 
-    size_t n = w.nwords;
-    if (w.nlex == 0) goto score; /* every valence zero: the rules and "but" change nothing */
-    bool cap_diff = w.nupper > 0 && w.nupper < n;
-    memset(w.sent, 0, n * sizeof *w.sent); /* a word outside the lexicon scores zero */
-    for (size_t j = 0; j < w.nlex; j++) {
-        size_t i = w.lex[j];
-        const word_t *item = &w.words[i];
-        if (item->flags & W_BOOST) continue;
-        if (i < n - 1 && word_id(item) == SW__KIND && word_id(&w.words[i + 1]) == SW__OF) continue;
-        w.sent[i] = word_valence(m, w.words, n, i, cap_diff);
+rules:
+    if (w.nlex > 0) { /* else every valence is zero: the rules and "but" change nothing */
+        valences(m, &w);
+        if (w.first_but < w.nwords) apply_but(&w, heap, &l, stack + sizeof stack, mem);
     }
-
-    size_t bi = w.first_but;
-    if (bi < n) {
-        size_t need = but_bytes(n);
-        void *bmem = mem + off_but;
-        unsigned char *extra = NULL;
-        if (!heap && off_but + need > sizeof stack) {
-            extra = malloc(need);
-            if (!extra) abort();
-            bmem = extra;
-        }
-        but_check(bi, n, w.sent, bmem);
-        free(extra);
-    }
-score:
-    score_valence(w.sent, n, w.lex, w.nlex, w.excl, w.quest, out);
+    score_valence(w.lexval, w.nwords, w.nlex, w.excl, w.quest, out);
     free(heap);
     return 0;
 }

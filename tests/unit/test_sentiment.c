@@ -240,22 +240,60 @@ static void test_mask_boundaries(void **state)
 }
 
 /* Two keys whose hashes collide: each must still find its own entry (the
- * scorer's first candidate is the other one). */
+ * second one's home slot is the first one's, which then has
+ * SENTIMENT__OVERFLOW), and a miss must not take either. */
 static void test_hash_collision(void **state)
 {
     (void)state;
-    assert_int_equal(sentiment__hash("rbclgws", 7), sentiment__hash("tsguwos", 7));
-    const char *lex = "rbclgws\t2.0\ntsguwos\t-2.0\n";
+    assert_int_equal(sentiment__hash("hishyvc", 7), sentiment__hash("tgdydeg", 7));
+    const char *lex = "hishyvc\t2.0\ntgdydeg\t-2.0\n";
     const char *emoji = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n";
     sentiment_model_t *m = sentiment_model_new(lex, strlen(lex), emoji, strlen(emoji));
     assert_non_null(m);
     sentiment_t a, b, c;
-    assert_int_equal(sentiment_score(m, "rbclgws", 7, &a), 0);
-    assert_int_equal(sentiment_score(m, "tsguwos", 7, &b), 0);
-    assert_int_equal(sentiment_score(m, "rbclgwt", 7, &c), 0);
+    assert_int_equal(sentiment_score(m, "hishyvc", 7, &a), 0);
+    assert_int_equal(sentiment_score(m, "tgdydeg", 7, &b), 0);
+    assert_int_equal(sentiment_score(m, "hishyvd", 7, &c), 0);
     assert_true(a.compound > 0);
     assert_true(b.compound < 0);
     assert_true(c.compound == 0);
+    sentiment_model_free(m);
+}
+
+/* Keys longer than the 16 bytes an entry holds inline: the rest is compared
+ * in the pool, so a word that differs only past byte 16 (or only in length)
+ * is no hit. */
+static void test_long_keys(void **state)
+{
+    (void)state;
+    const char *lex = "supercalifragilistic\t2.0\nabcdefghijklmnop\t-1.5\n"
+                      "abcdefghijklmnopqrstuvwxyz0123456789abcdefghij\t3.0\n";
+    const char *emoji = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n";
+    sentiment_model_t *m = sentiment_model_new(lex, strlen(lex), emoji, strlen(emoji));
+    assert_non_null(m);
+    static const struct {
+        const char *text;
+        int sign;
+    } cases[] = {{"supercalifragilistic", 1},
+                 {"SUPERCALIFRAGILISTIC!", 1},
+                 {"supercalifragilistix", 0},
+                 {"supercalifragilisti", 0},
+                 {"supercalifragilistics", 0},
+                 {"abcdefghijklmnop", -1},
+                 {"abcdefghijklmnopq", 0},
+                 {"abcdefghijklmno", 0},
+                 {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghij", 1},
+                 {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghiJ.", 1},
+                 {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghik", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sentiment_t s, g;
+        assert_int_equal(sentiment_score(m, cases[i].text, strlen(cases[i].text), &s), 0);
+        assert_int_equal(sentiment__score_general(m, cases[i].text, strlen(cases[i].text), &g), 0);
+        int sign = (s.compound > 0) - (s.compound < 0);
+        if (sign != cases[i].sign || memcmp(&s, &g, sizeof s) != 0)
+            fail_msg("\"%s\": compound %g (general path %g), want sign %d", cases[i].text,
+                     s.compound, g.compound, cases[i].sign);
+    }
     sentiment_model_free(m);
 }
 
@@ -414,6 +452,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_regress),
         cmocka_unit_test(test_mask_boundaries),
         cmocka_unit_test(test_hash_collision),
+        cmocka_unit_test(test_long_keys),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_embedded_nul_and_length),
         cmocka_unit_test(test_long_text),
