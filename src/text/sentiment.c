@@ -49,17 +49,21 @@ static inline double mul(double a, double b)
 
 /* Per-word facts the rules test, gathered once while splitting. */
 enum {
+    /* the entry's flags as they are, and its idiom bits above them */
     W_LEX = SENTIMENT__LEX,
     W_BOOST = SENTIMENT__BOOST,
+    W_NEGATED = SENTIMENT__NEGATE, /* with "n't" in it too: the reference's negated() */
     W_IDIOM_PART = SENTIMENT__IDIOM_PART,
-    W_UPPER = 32,     /* Python's str.isupper() of the token */
-    W_NEGATED = 64,   /* in the NEGATE list or holds "n't": the reference's negated() */
-    W_MAYBE_NT = 128, /* while splitting: holds an apostrophe, so perhaps "n't" */
-    W_RULE = 256      /* a rule reads it (SENTIMENT__RULE, or holds "n't") */
+    W_RULE = SENTIMENT__RULE, /* with "n't" in it too */
+    W_UPPER = 128,            /* Python's str.isupper() of the token */
+    W_IDIOM_FIRST = SENTIMENT__IDIOM_FIRST << 8,
+    W_IDIOM_NEXT = SENTIMENT__IDIOM_NEXT << 8,
+    W_MAYBE_NT = 1024 /* while splitting: holds an apostrophe, so perhaps "n't" */
 };
 
 /* Words before the first that read as no word at all (flags 0): the rules
- * may then look three words back without testing the index first. */
+ * may then look three words back without testing the index first (and one
+ * after the last, for one word ahead). */
 #define WORD_SENTINELS 3
 
 /* One white-space separated token of the reference, after its stripping. */
@@ -454,6 +458,16 @@ static inline unsigned slot_holds(const sentiment__view_t *v, uint32_t i, const 
     return ok;
 }
 
+/* For a key of n bytes (16 for more), the bytes of its first two 64-bit
+ * words that belong to it. */
+#define KEEP(n) (((1ull << (4 * (n))) << (4 * (n))) - 1) /* n <= 8 */
+static const uint64_t key_masks[17][2] = {
+    {KEEP(0), 0},     {KEEP(1), 0},     {KEEP(2), 0},     {KEEP(3), 0},     {KEEP(4), 0},
+    {KEEP(5), 0},     {KEEP(6), 0},     {KEEP(7), 0},     {KEEP(8), 0},     {~0ull, KEEP(1)},
+    {~0ull, KEEP(2)}, {~0ull, KEEP(3)}, {~0ull, KEEP(4)}, {~0ull, KEEP(5)}, {~0ull, KEEP(6)},
+    {~0ull, KEEP(7)}, {~0ull, ~0ull}};
+#undef KEEP
+
 /* Appends the word whose lowered form is lw[0..lwlen) (readable 16 bytes
  * past its end) and starts fetching its home slot: resolve_words() looks it
  * up once every word is split, so that the cache misses of all the words
@@ -462,12 +476,11 @@ static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper,
 {
     word_t *wd = &w->words[w->nwords++];
     const unsigned char *q = (const unsigned char *)lw;
-    size_t n0 = lwlen < 8 ? lwlen : 8, n1 = lwlen > 8 ? lwlen - 8 : 0;
-    n1 = n1 < 8 ? n1 : 8;
+    const uint64_t *keep = key_masks[lwlen < 16 ? lwlen : 16];
     wd->lw = lw;
     wd->lwlen = (uint32_t)lwlen;
-    wd->w0 = sentiment__load64le(q) & sentiment__low_bytes(n0);
-    wd->w1 = sentiment__load64le(q + 8) & sentiment__low_bytes(n1);
+    wd->w0 = sentiment__load64le(q) & keep[0];
+    wd->w1 = sentiment__load64le(q + 8) & keep[1];
     wd->slot = sentiment__hash_words(wd->w0, wd->w1, lw, lwlen) & w->view.mask;
     wd->flags = (uint16_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
     w->nupper += upper;
@@ -505,9 +518,7 @@ static void resolve_words(work_t *w)
         word_t *wd = &ws[i];
         const sentiment__entry_t *e = probe(&w->view, wd);
         unsigned ef = e->flags;
-        unsigned flags = (wd->flags & W_UPPER) | (ef & (W_LEX | W_BOOST | W_IDIOM_PART)) |
-                         ((ef & SENTIMENT__NEGATE) ? W_NEGATED : 0) |
-                         ((ef & SENTIMENT__RULE) ? W_RULE : 0);
+        unsigned flags = (wd->flags & W_UPPER) | ef | ((unsigned)e->idiom << 8);
         wd->e = e;
         wd->id = e->word;
         if (e->word == SW__BUT && first_but == n) first_but = i;
@@ -559,11 +570,6 @@ typedef struct {
     uint64_t punct; /* string.punctuation */
     uint64_t apos;  /* ' */
 } block_t;
-
-/* Bits k .. k + 63 of a mask, k < 64 * (the blocks before the padding one). */
-#define WINDOW(blocks, field, k)                                                                   \
-    (((blocks)[(k) >> 6].field >> ((k)&63)) |                                                      \
-     (((blocks)[((k) >> 6) + 1].field << 1) << (63 - ((k)&63))))
 
 /* Population count of a 64-bit word without the POPCNT instruction (not in
  * the x86-64 baseline): '!' and '?' are counted from their masks. */
@@ -638,62 +644,81 @@ static inline unsigned masks16(const unsigned char *p, char *lower, block_t *m, 
 #endif
 }
 
-/* Builds the masks of the text p[0..len) into blocks[0 .. len / 64 + 1] (the
- * last one a zero padding block for WINDOW()) and its lowered form into
- * lower (len + 16 bytes), and counts '!' and '?'. Returns false, with the
- * work half done, when the text is not all ASCII. */
-static bool build_masks(work_t *w, const unsigned char *p, size_t len, char *lower, block_t *blocks)
+/* The masks of the 64-byte block blk of the text p[0..len) (the bytes past
+ * its end count as white space), its lowered form stored to lower; adds
+ * its '!' and '?' to w's counts. Returns the bytes that are not ASCII. */
+static unsigned block_masks(work_t *w, const unsigned char *p, size_t len, size_t blk, char *lower,
+                            block_t *out)
 {
-    size_t nblk = len / 64 + 1;
-    unsigned high = 0, excl = 0, quest = 0;
-    for (size_t blk = 0; blk < nblk; blk++) {
-        block_t b = {0}, c;
-        uint64_t ex = 0, qu = 0;
-        for (size_t j = 0; j < 4; j++) {
-            size_t i = blk * 64 + j * 16, shift = 0;
-            if (i >= len) break;
-            unsigned e, q, h;
-            if (len - i >= 16) {
-                h = masks16(p + i, lower + i, &c, &e, &q);
-            } else if (len >= 16) { /* the last 16 bytes, overlapping those before */
-                shift = 16 - (len - i);
-                h = masks16(p + len - 16, lower + len - 16, &c, &e, &q);
-            } else { /* a text shorter than 16 bytes: through a copy whose NULs
-                      * past the end fall in no class */
-                unsigned char tail[16] = {0};
-                for (size_t k = 0; k < len; k++) tail[k] = p[k];
-                h = masks16(tail, lower, &c, &e, &q);
-            }
-            unsigned at = (unsigned)(16 * j);
-            b.space |= (c.space >> shift) << at;
-            b.upper |= (c.upper >> shift) << at;
-            b.lower |= (c.lower >> shift) << at;
-            b.punct |= (c.punct >> shift) << at;
-            b.apos |= (c.apos >> shift) << at;
-            ex |= (uint64_t)(e >> shift) << at;
-            qu |= (uint64_t)(q >> shift) << at;
-            high |= h >> shift;
+    block_t b = {0}, c;
+    uint64_t ex = 0, qu = 0;
+    unsigned high = 0;
+    for (size_t j = 0; j < 4; j++) {
+        size_t i = blk * 64 + j * 16, shift = 0;
+        if (i >= len) break;
+        unsigned e, q, h;
+        if (len - i >= 16) {
+            h = masks16(p + i, lower + i, &c, &e, &q);
+        } else if (len >= 16) { /* the last 16 bytes, overlapping those before */
+            shift = 16 - (len - i);
+            h = masks16(p + len - 16, lower + len - 16, &c, &e, &q);
+        } else { /* a text shorter than 16 bytes: through a copy whose NULs
+                  * past the end fall in no class */
+            unsigned char tail[16] = {0};
+            for (size_t k = 0; k < len; k++) tail[k] = p[k];
+            h = masks16(tail, lower, &c, &e, &q);
         }
-        size_t rest = len - blk * 64;            /* > 0 but in the last block */
-        if (rest < 64) b.space |= ~0ull << rest; /* past the end: white space, as a sentinel */
-        excl += popcount64(ex);
-        quest += popcount64(qu);
-        blocks[blk] = b;
+        unsigned at = (unsigned)(16 * j);
+        b.space |= (c.space >> shift) << at;
+        b.upper |= (c.upper >> shift) << at;
+        b.lower |= (c.lower >> shift) << at;
+        b.punct |= (c.punct >> shift) << at;
+        b.apos |= (c.apos >> shift) << at;
+        ex |= (uint64_t)(e >> shift) << at;
+        qu |= (uint64_t)(q >> shift) << at;
+        high |= h >> shift;
     }
-    blocks[nblk] = (block_t){0};
-    w->excl = excl;
-    w->quest = quest;
-    return high == 0;
+    size_t rest = len - blk * 64;            /* > 0 but in the last block */
+    if (rest < 64) b.space |= ~0ull << rest; /* past the end: white space, as a sentinel */
+    w->excl += popcount64(ex);
+    w->quest += popcount64(qu);
+    *out = b;
+    return high;
 }
 
-/* The positions of the set bits of mask (bit k standing for base + k),
- * appended to out; returns the new end. Eight at a time, whether there are
- * that many or not (out has room for 8 more than it gets), so that the
- * loop's exit is not a branch per bit. */
-static inline uint32_t *bit_positions(uint64_t mask, size_t base, uint32_t *out)
+/* a + b + *carry, with the carry out of bit 63 left in *carry: sums over
+ * the blocks of a text propagate like one long integer. */
+static inline uint64_t add_carry(uint64_t a, uint64_t b, unsigned *carry)
 {
-    for (; mask; mask &= mask - 1) *out++ = (uint32_t)(base + (size_t)__builtin_ctzll(mask));
-    return out;
+    uint64_t r, r2;
+    unsigned c1 = __builtin_add_overflow(a, b, &r);
+    unsigned c2 = __builtin_add_overflow(r, (uint64_t)*carry, &r2);
+    *carry = c1 | c2;
+    return r2;
+}
+
+/* For each token (tokens: the non-space bytes; starts: their first bytes),
+ * the first byte at or after its start that is not in x, or its end (the
+ * space after it) when it has none: the carry of starts + (tokens & x)
+ * runs through the bytes in x and stops there. */
+static inline uint64_t first_not(uint64_t tokens, uint64_t starts, uint64_t x, unsigned *carry)
+{
+    uint64_t run = tokens & x;
+    return add_carry(run, starts, carry) & ~run;
+}
+
+/* The carries of the sums of first_not() from one block to the next, and
+ * whether the byte before the block was white space. */
+typedef struct {
+    unsigned upper, lower, apos;
+    uint64_t space;
+} carries_t;
+
+/* Bits [end - 64, end) of the mask m (one word per block), the last on top. */
+static inline uint64_t last64(const uint64_t *m, size_t end)
+{
+    size_t k = end >> 6, off = end & 63;
+    return ((m[k] << 1) << (63 - off)) | (m[(ptrdiff_t)k - 1] >> off);
 }
 
 /* _strip_punc_if_word() and str.isupper() for a token of 64 bytes or more,
@@ -717,51 +742,69 @@ static void long_token(const unsigned char *p, size_t start, size_t end, size_t 
     *apos = q;
 }
 
-/* split_words() for a text that is all ASCII: one pass builds its masks 16
- * bytes at a time and lowers it whole into lower; the tokens' starts and
- * ends are bit positions of the white-space mask, and each token's
- * stripping, case and apostrophes come from its 64-bit window of the masks,
- * without a branch. Returns false (nothing split) when the text is not all
- * ASCII. lower has room for len + 16 bytes, scratch for
+/* split_words() for a text that is all ASCII. Each 64-byte block is turned
+ * into bit masks 16 bytes at a time (and lowered whole on the way); carries
+ * through sums of masks then find, for every token at once, where it
+ * starts, where it ends, where it starts once stripped of leading
+ * punctuation, and whether it is upper case or holds an apostrophe, as bits
+ * that are written out as positions. Per token there only remain its
+ * trailing punctuation (the leading ones of the 64 bits of punctuation
+ * before its end) and its hash. Returns false (nothing split) when the
+ * text is not all ASCII. lower has room for len + 16 bytes, scratch for
  * split_ascii_bytes(len). */
 static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void *scratch)
 {
     const unsigned char *p = (const unsigned char *)w->text;
     size_t len = w->len, nblk = len / 64 + 1;
-    block_t *blocks = scratch;
-    uint32_t *starts = (uint32_t *)(void *)(blocks + nblk + 1), *ends = starts + len / 2 + 9;
-    if (!build_masks(w, p, len, lower, blocks)) return false;
+    /* per block: white space, punctuation; [-1]: the padding before the text */
+    uint64_t *space = (uint64_t *)scratch + 1, *punct = space + nblk + 1;
+    uint32_t *ends = (uint32_t *)(void *)(punct + nblk), *en = ends;
+    uint8_t *tflags = (uint8_t *)(ends + len / 2 + 1);
+    carries_t c = {0, 0, 0, 1};
+    space[-1] = ~0ull;
+    punct[-1] = 0;
+    w->excl = w->quest = 0;
+    for (size_t blk = 0; blk < nblk; blk++) {
+        block_t b;
+        if (block_masks(w, p, len, blk, lower, &b)) return false;
+        size_t base = blk * 64;
+        uint64_t tok = ~b.space, before = (b.space << 1) | c.space;
+        uint64_t bs = tok & before, be = b.space & ~before;
+        c.space = b.space >> 63;
+        space[blk] = b.space;
+        punct[blk] = b.punct;
+        /* the ends of the tokens without an upper (lower) case letter or an
+         * apostrophe: first_not() ran through them */
+        uint64_t no_up = first_not(tok, bs, ~b.upper, &c.upper) & be;
+        uint64_t no_lo = first_not(tok, bs, ~b.lower, &c.lower) & be;
+        uint64_t no_ap = first_not(tok, bs, ~b.apos, &c.apos) & be;
+        uint64_t up = be & ~no_up & no_lo, ap = be & ~no_ap;
+        for (uint64_t x = be; x; x &= x - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(x);
+            tflags[en - ends] = (uint8_t)(((up >> k) & 1) | (((ap >> k) & 1) << 1));
+            *en++ = (uint32_t)(base + k);
+        }
+    }
     w->nwords = w->nupper = 0;
     w->view = sentiment__view(m);
-
-    /* a token starts at a non-space after a space and ends at a space after a
-     * non-space; the start of the text counts as after a space */
-    uint32_t *st = starts, *en = ends;
-    uint64_t carry = 1;
-    for (size_t blk = 0; blk < nblk; blk++) {
-        uint64_t sp = blocks[blk].space, before = (sp << 1) | carry;
-        carry = sp >> 63;
-        st = bit_positions(~sp & before, blk * 64, st);
-        en = bit_positions(sp & ~before, blk * 64, en);
-    }
-    size_t ntok = (size_t)(st - starts);
+    size_t ntok = (size_t)(en - ends);
     for (size_t t = 0; t < ntok; t++) {
-        size_t start = starts[t], tl = ends[t] - start, a, b;
-        bool upper, apos;
-        if (__builtin_expect(tl < 64, 1)) {
-            uint64_t range = (1ull << tl) - 1;
-            uint64_t keep = ~WINDOW(blocks, punct, start) & range; /* not punctuation */
-            size_t x = (size_t)__builtin_ctzll(keep | (1ull << 63));
-            size_t y = 64 - (size_t)__builtin_clzll(keep | 1);
+        size_t end = ends[t], a, b;
+        bool upper = tflags[t] & 1, apos = tflags[t] >> 1;
+        /* the token is the run of non-space bits on top of the 64 before its end */
+        uint64_t sp = last64(space, end), pu = last64(punct, end);
+        if (__builtin_expect(sp != 0, 1)) {
+            size_t tl = (size_t)__builtin_clzll(sp), start = end - tl;
+            size_t x = start + (size_t)__builtin_ctzll(~(pu >> (64 - tl))); /* leading punct */
+            size_t y = end - (size_t)__builtin_clzll(~pu | 1);              /* trailing */
             /* two characters or fewer once stripped (none: y < x): the whole token */
             size_t whole = -(size_t)((ptrdiff_t)y - (ptrdiff_t)x <= 2); /* all ones or 0 */
-            a = start + (x & ~whole);
-            b = start + (y & ~whole) + (tl & whole);
-            upper = ((WINDOW(blocks, upper, start) & range) != 0) &
-                    ((WINDOW(blocks, lower, start) & range) == 0);
-            apos = (WINDOW(blocks, apos, start) & range) != 0;
-        } else {
-            long_token(p, start, start + tl, &a, &b, &upper, &apos);
+            a = (x & ~whole) | (start & whole);
+            b = (y & ~whole) | (end & whole);
+        } else { /* 64 bytes or more */
+            size_t start = end;
+            while (start > 0 && !(ascii_class[p[start - 1]] & B_SPACE)) start--;
+            long_token(p, start, end, &a, &b, &upper, &apos);
         }
         add_word(w, lower + a, b - a, upper, apos);
     }
@@ -772,7 +815,8 @@ static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void
 /* Scratch bytes split_ascii() needs for a text of len bytes. */
 static size_t split_ascii_bytes(size_t len)
 {
-    return (len / 64 + 2) * sizeof(block_t) + 2 * (len / 2 + 9) * sizeof(uint32_t);
+    return (2 * (len / 64 + 1) + 1) * sizeof(uint64_t) + (len / 2 + 1) * sizeof(uint32_t) +
+           (len / 2 + 1);
 }
 
 /* text.split(), each token through _strip_punc_if_word(), then lowered and
@@ -1261,7 +1305,7 @@ static void lay_out(size_t tlen, bool has_emoji, layout_t *l)
     l->lower = has_emoji ? align8(tlen) : 0;
     l->split = l->lower + align8(2 * tlen + 16); /* + 16: 16-byte loads and stores */
     l->words = l->split + align8(split_ascii_bytes(tlen));
-    l->lex = l->words + (nmax + WORD_SENTINELS) * sizeof(word_t);
+    l->lex = l->words + (nmax + WORD_SENTINELS + 1) * sizeof(word_t);
     l->lexval = l->lex + align8(nmax * sizeof(uint32_t));
     l->sent = l->lexval + nmax * sizeof(double);
     l->end = l->sent + nmax * sizeof(double);
@@ -1301,13 +1345,18 @@ static void valences(const sentiment_model_t *m, work_t *w)
     const word_t *ws = w->words;
     size_t n = w->nwords;
     bool cap_diff = w->nupper > 0 && w->nupper < n;
+    w->words[n].flags = 0; /* the sentinel after the last word */
     for (size_t j = 0; j < w->nlex; j++) {
         size_t i = w->lex[j];
         const word_t *item = &ws[i];
         double v;
-        /* the sentinels before ws[0] read as no word */
+        /* the sentinels around ws[0 .. n) read as no word */
         unsigned near = item->flags | item[-1].flags | item[-2].flags | item[-3].flags;
-        if (__builtin_expect(!(near & W_RULE), 1)) {
+        /* every n-gram the idiom rules look up begins in words i - 3 .. i */
+        unsigned idiom =
+            (item[-3].flags & (item[-2].flags >> 1)) | (item[-2].flags & (item[-1].flags >> 1)) |
+            (item[-1].flags & (item[0].flags >> 1)) | (item[0].flags & (item[1].flags >> 1));
+        if (__builtin_expect(!(near & W_RULE) && !(idiom & W_IDIOM_FIRST), 1)) {
             v = item->e->valence;
             if ((item->flags & W_UPPER) && cap_diff) v = v > 0 ? v + C_INCR : v - C_INCR;
         } else if (item->flags & W_BOOST) {

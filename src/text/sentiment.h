@@ -70,9 +70,15 @@ enum {
     SENTIMENT__NEGATE = 8,      /* in the reference's NEGATE list */
     SENTIMENT__IDIOM_PART = 16, /* a word of a multi-word special case or booster */
     SENTIMENT__DAMPEN = 32,     /* with SENTIMENT__BOOST: a dampener (B_DECR, not B_INCR) */
-    SENTIMENT__RULE = 64        /* a rule reads it beside a lexicon word: NEGATE, BOOST,
-                                   IDIOM_PART or a named word (sentiment__word_t) */
+    SENTIMENT__RULE = 64        /* a rule reads it in the three words before a lexicon word
+                                   (or in it): NEGATE, BOOST, or one of the named words
+                                   no, never, so, this, without, least, kind */
 };
+
+/* Bits of sentiment__entry_t.idiom: where the word stands in a multi-word
+ * special case or booster ("kind of", "kiss of death"). Only a word with
+ * IDIOM_FIRST followed by one with IDIOM_NEXT can begin one. */
+enum { SENTIMENT__IDIOM_FIRST = 1, SENTIMENT__IDIOM_NEXT = 2 };
 
 #define SENTIMENT__B_INCR 0.293
 #define SENTIMENT__B_DECR -0.293
@@ -119,6 +125,7 @@ typedef struct {
     uint8_t word;    /* sentiment__word_t */
     uint8_t special; /* with SENTIMENT__SPECIAL: index of its value */
     uint8_t state;   /* SENTIMENT__USED | SENTIMENT__OVERFLOW */
+    uint8_t idiom;   /* SENTIMENT__IDIOM_FIRST | SENTIMENT__IDIOM_NEXT */
 } sentiment__entry_t;
 
 static inline double sentiment__boost(const sentiment__entry_t *e)

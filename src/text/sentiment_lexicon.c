@@ -356,7 +356,10 @@ static void add_fixed_words(sentiment_model_t *m)
         if (!strchr(k, ' ')) continue;
         for (const char *w = k; *w;) {
             size_t n = strcspn(w, " ");
-            entry_get(m, w, n)->flags |= SENTIMENT__IDIOM_PART;
+            sentiment__entry_t *e = entry_get(m, w, n);
+            e->flags |= SENTIMENT__IDIOM_PART;
+            if (w == k) e->idiom |= SENTIMENT__IDIOM_FIRST;
+            if (w > k && w[-1] == ' ' && strchr(k, ' ') == w - 1) e->idiom |= SENTIMENT__IDIOM_NEXT;
             w += n + (w[n] == ' ');
         }
     }
@@ -365,8 +368,17 @@ static void add_fixed_words(sentiment_model_t *m)
             (uint8_t)named_words[i].word;
     for (size_t i = 0; i <= m->mask; i++) {
         sentiment__entry_t *e = &m->table[i];
-        if ((e->flags & (SENTIMENT__NEGATE | SENTIMENT__BOOST | SENTIMENT__IDIOM_PART)) || e->word)
-            e->flags |= SENTIMENT__RULE;
+        switch (e->word) {
+        case SW__NO:
+        case SW__NEVER:
+        case SW__SO:
+        case SW__THIS:
+        case SW__WITHOUT:
+        case SW__LEAST:
+        case SW__KIND: e->flags |= SENTIMENT__RULE; break;
+        default: break; /* or, nor, at, very, of, doubt: read only beside one of those */
+        }
+        if (e->flags & (SENTIMENT__NEGATE | SENTIMENT__BOOST)) e->flags |= SENTIMENT__RULE;
     }
 }
 

@@ -274,25 +274,26 @@ static void test_long_keys(void **state)
     static const struct {
         const char *text;
         int sign;
-    } cases[] = {{"supercalifragilistic", 1},
-                 {"SUPERCALIFRAGILISTIC!", 1},
-                 {"supercalifragilistix", 0},
-                 {"supercalifragilisti", 0},
-                 {"supercalifragilistics", 0},
-                 {"abcdefghijklmnop", -1},
-                 {"abcdefghijklmnopq", 0},
-                 {"abcdefghijklmno", 0},
-                 {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghij", 1},
-                 {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghiJ.", 1},
-                 {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghik", 0}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    } long_cases[] = {{"supercalifragilistic", 1},
+                      {"SUPERCALIFRAGILISTIC!", 1},
+                      {"supercalifragilistix", 0},
+                      {"supercalifragilisti", 0},
+                      {"supercalifragilistics", 0},
+                      {"abcdefghijklmnop", -1},
+                      {"abcdefghijklmnopq", 0},
+                      {"abcdefghijklmno", 0},
+                      {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghij", 1},
+                      {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghiJ.", 1},
+                      {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghik", 0}};
+    for (size_t i = 0; i < sizeof long_cases / sizeof long_cases[0]; i++) {
         sentiment_t s, g;
-        assert_int_equal(sentiment_score(m, cases[i].text, strlen(cases[i].text), &s), 0);
-        assert_int_equal(sentiment__score_general(m, cases[i].text, strlen(cases[i].text), &g), 0);
+        assert_int_equal(sentiment_score(m, long_cases[i].text, strlen(long_cases[i].text), &s), 0);
+        assert_int_equal(
+            sentiment__score_general(m, long_cases[i].text, strlen(long_cases[i].text), &g), 0);
         int sign = (s.compound > 0) - (s.compound < 0);
-        if (sign != cases[i].sign || memcmp(&s, &g, sizeof s) != 0)
-            fail_msg("\"%s\": compound %g (general path %g), want sign %d", cases[i].text,
-                     s.compound, g.compound, cases[i].sign);
+        if (sign != long_cases[i].sign || memcmp(&s, &g, sizeof s) != 0)
+            fail_msg("\"%s\": compound %g (general path %g), want sign %d", long_cases[i].text,
+                     s.compound, g.compound, long_cases[i].sign);
     }
     sentiment_model_free(m);
 }
