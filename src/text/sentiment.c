@@ -34,6 +34,14 @@
 #define C_INCR   0.733
 #define N_SCALAR -0.74
 
+/* split_ascii() reads its bit masks a byte at a time, little-endian; other
+ * machines score every text through the code point path. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ASCII_PATH 1
+#else
+#define ASCII_PATH 0
+#endif
+
 /* Texts whose scratch needs fit here are scored without touching the heap. */
 #define STACK_SCRATCH 16384
 
@@ -472,19 +480,27 @@ static const uint64_t key_masks[17][2] = {
  * past its end) and starts fetching its home slot: resolve_words() looks it
  * up once every word is split, so that the cache misses of all the words
  * overlap instead of queueing behind each other. */
-static inline void add_word(work_t *w, const char *lw, size_t lwlen, bool upper, bool maybe_nt)
+__attribute__((always_inline)) static inline void set_word(word_t *wd, const sentiment__view_t *v,
+                                                           const char *lw, size_t lwlen, bool upper,
+                                                           bool maybe_nt)
 {
-    word_t *wd = &w->words[w->nwords++];
     const unsigned char *q = (const unsigned char *)lw;
     const uint64_t *keep = key_masks[lwlen < 16 ? lwlen : 16];
+    uint64_t w0 = sentiment__load64le(q) & keep[0], w1 = sentiment__load64le(q + 8) & keep[1];
+    uint32_t slot = sentiment__hash_words(w0, w1, lw, lwlen) & v->mask;
+    __builtin_prefetch(&v->table[slot]);
     wd->lw = lw;
     wd->lwlen = (uint32_t)lwlen;
-    wd->w0 = sentiment__load64le(q) & keep[0];
-    wd->w1 = sentiment__load64le(q + 8) & keep[1];
-    wd->slot = sentiment__hash_words(wd->w0, wd->w1, lw, lwlen) & w->view.mask;
+    wd->w0 = w0;
+    wd->w1 = w1;
+    wd->slot = slot;
     wd->flags = (uint16_t)((upper ? W_UPPER : 0) | (maybe_nt ? W_MAYBE_NT : 0));
+}
+
+static void add_word(work_t *w, const char *lw, size_t lwlen, bool upper, bool maybe_nt)
+{
+    set_word(&w->words[w->nwords++], &w->view, lw, lwlen, upper, maybe_nt);
     w->nupper += upper;
-    __builtin_prefetch(&w->view.table[wd->slot]);
 }
 
 /* What an absent word reads: no flags, SW__NONE. */
@@ -513,7 +529,8 @@ static inline const sentiment__entry_t *probe(const sentiment__view_t *v, const 
 static void resolve_words(work_t *w)
 {
     word_t *ws = w->words;
-    size_t n = w->nwords, nlex = 0, first_but = n;
+    size_t n = w->nwords, nlex = 0, first_but = 0;
+    bool any_but = false;
     for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
         const sentiment__entry_t *e = probe(&w->view, wd);
@@ -521,7 +538,7 @@ static void resolve_words(work_t *w)
         unsigned flags = (wd->flags & W_UPPER) | ef | ((unsigned)e->idiom << 8);
         wd->e = e;
         wd->id = e->word;
-        if (e->word == SW__BUT && first_but == n) first_but = i;
+        any_but |= e->word == SW__BUT;
         if (__builtin_expect((wd->flags & W_MAYBE_NT) != 0, 0) && has_nt(wd->lw, wd->lwlen))
             flags |= W_NEGATED | W_RULE;
         wd->flags = (uint16_t)flags;
@@ -529,6 +546,10 @@ static void resolve_words(work_t *w)
         nlex += (flags & W_LEX) != 0;
     }
     w->nlex = nlex;
+    if (__builtin_expect(any_but, 0))
+        while (ws[first_but].id != SW__BUT) first_but++;
+    else
+        first_but = n;
     w->first_but = first_but;
 }
 
@@ -571,8 +592,9 @@ typedef struct {
     uint64_t apos;  /* ' */
 } block_t;
 
+#if !defined(__SSE2__) || defined(SENTIMENT_NO_SSE2)
 /* Population count of a 64-bit word without the POPCNT instruction (not in
- * the x86-64 baseline): '!' and '?' are counted from their masks. */
+ * the x86-64 baseline): the fallback counts '!' and '?' from their masks. */
 static inline unsigned popcount64(uint64_t x)
 {
     x = x - ((x >> 1) & 0x5555555555555555ull);
@@ -581,18 +603,27 @@ static inline unsigned popcount64(uint64_t x)
     return (unsigned)((x * ONES) >> 56);
 }
 
-#if !defined(__SSE2__) || defined(SENTIMENT_NO_SSE2)
 static inline uint64_t compress_highs(uint64_t m) /* bit 7 of byte k -> bit k */
 {
     return ((m & HIGHS) * 0x0002040810204081ull) >> 56;
 }
 #endif
 
-/* The masks of 16 bytes of text (in the low 16 bits of each field; excl,
- * quest: '!' and '?'), their lowered form stored to lower[0..16); returns
- * the bytes that are not ASCII (bit k for byte k). */
-static inline unsigned masks16(const unsigned char *p, char *lower, block_t *m, unsigned *excl,
-                               unsigned *quest)
+/* Counts of '!' and '?' as 16-byte chunks go by: per byte lane with SSE2,
+ * summed once per block. */
+typedef struct {
+#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
+    __m128i excl, quest;
+#else
+    unsigned excl, quest;
+#endif
+} bangs_t;
+
+/* The masks of 16 bytes of text (in the low 16 bits of each field), their
+ * lowered form stored to lower[0..16), their '!' and '?' counted into bangs;
+ * returns the bytes that are not ASCII (bit k for byte k). */
+__attribute__((always_inline)) static inline unsigned masks16(const unsigned char *p, char *lower,
+                                                              block_t *m, bangs_t *bangs)
 {
 #if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -618,13 +649,13 @@ static inline unsigned masks16(const unsigned char *p, char *lower, block_t *m, 
     m->lower = (unsigned)_mm_movemask_epi8(xl);
     m->punct = (unsigned)_mm_movemask_epi8(xp);
     m->apos = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\'')));
-    *excl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')));
-    *quest = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+    /* a match is -1 in its lane: subtracting counts it */
+    bangs->excl = _mm_sub_epi8(bangs->excl, _mm_cmpeq_epi8(x, _mm_set1_epi8('!')));
+    bangs->quest = _mm_sub_epi8(bangs->quest, _mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
     return (unsigned)_mm_movemask_epi8(x);
 #else
     unsigned high = 0;
     *m = (block_t){0};
-    *excl = *quest = 0;
     for (size_t h = 0; h < 16; h += 8) {
         uint64_t x = sentiment__load64le(p + h);
         uint64_t xu = bytes_in(x, 'A', 'Z'), xl = bytes_in(x, 'a', 'z');
@@ -636,52 +667,78 @@ static inline unsigned masks16(const unsigned char *p, char *lower, block_t *m, 
         m->lower |= compress_highs(xl) << h;
         m->punct |= compress_highs(xp) << h;
         m->apos |= compress_highs(bytes_in(x, '\'', '\'')) << h;
-        *excl |= (unsigned)compress_highs(bytes_in(x, '!', '!')) << h;
-        *quest |= (unsigned)compress_highs(bytes_in(x, '?', '?')) << h;
+        bangs->excl += popcount64(bytes_in(x, '!', '!'));
+        bangs->quest += popcount64(bytes_in(x, '?', '?'));
         high |= (unsigned)compress_highs(sentiment__load64le(p + h)) << h;
     }
     return high;
 #endif
 }
 
+/* masks16() for the 16 bytes at p[i], i < len; past len, NULs (in no
+ * class). The last 16 bytes of a longer text are loaded whole and moved into
+ * place through a store and a reload, not shifted mask by mask. */
+__attribute__((always_inline)) static inline unsigned
+chunk(const unsigned char *p, size_t len, size_t i, char *lower, block_t *m, bangs_t *bangs)
+{
+    if (len - i >= 16) return masks16(p + i, lower + i, m, bangs);
+    _Alignas(16) unsigned char tmp[32];
+    memset(tmp + 16, 0, 16);
+    if (len >= 16) {
+        memcpy(tmp + (len - i), p + len - 16, 16); /* p[i] lands at tmp[16] */
+    } else {
+        for (size_t k = 0; k < len; k++) tmp[16 + k] = p[k];
+    }
+    return masks16(tmp + 16, lower + i, m, bangs);
+}
+
 /* The masks of the 64-byte block blk of the text p[0..len) (the bytes past
  * its end count as white space), its lowered form stored to lower; adds
- * its '!' and '?' to w's counts. Returns the bytes that are not ASCII. */
+ * its '!' and '?' to w's counts. Returns the bytes that are not ASCII. The
+ * four chunks are written out so that each lands by a constant shift. */
 static unsigned block_masks(work_t *w, const unsigned char *p, size_t len, size_t blk, char *lower,
                             block_t *out)
 {
     block_t b = {0}, c;
-    uint64_t ex = 0, qu = 0;
+    bangs_t bangs;
     unsigned high = 0;
-    for (size_t j = 0; j < 4; j++) {
-        size_t i = blk * 64 + j * 16, shift = 0;
-        if (i >= len) break;
-        unsigned e, q, h;
-        if (len - i >= 16) {
-            h = masks16(p + i, lower + i, &c, &e, &q);
-        } else if (len >= 16) { /* the last 16 bytes, overlapping those before */
-            shift = 16 - (len - i);
-            h = masks16(p + len - 16, lower + len - 16, &c, &e, &q);
-        } else { /* a text shorter than 16 bytes: through a copy whose NULs
-                  * past the end fall in no class */
-            unsigned char tail[16] = {0};
-            for (size_t k = 0; k < len; k++) tail[k] = p[k];
-            h = masks16(tail, lower, &c, &e, &q);
+    size_t i = blk * 64;
+#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
+    bangs.excl = bangs.quest = _mm_setzero_si128();
+#else
+    bangs.excl = bangs.quest = 0;
+#endif
+#define CHUNK(j)                                                                                   \
+    do {                                                                                           \
+        high |= chunk(p, len, i + 16 * (j), lower, &c, &bangs);                                    \
+        b.space |= (uint64_t)c.space << (16 * (j));                                                \
+        b.upper |= (uint64_t)c.upper << (16 * (j));                                                \
+        b.lower |= (uint64_t)c.lower << (16 * (j));                                                \
+        b.punct |= (uint64_t)c.punct << (16 * (j));                                                \
+        b.apos |= (uint64_t)c.apos << (16 * (j));                                                  \
+    } while (0)
+    if (i < len) {
+        CHUNK(0);
+        if (i + 16 < len) {
+            CHUNK(1);
+            if (i + 32 < len) {
+                CHUNK(2);
+                if (i + 48 < len) CHUNK(3);
+            }
         }
-        unsigned at = (unsigned)(16 * j);
-        b.space |= (c.space >> shift) << at;
-        b.upper |= (c.upper >> shift) << at;
-        b.lower |= (c.lower >> shift) << at;
-        b.punct |= (c.punct >> shift) << at;
-        b.apos |= (c.apos >> shift) << at;
-        ex |= (uint64_t)(e >> shift) << at;
-        qu |= (uint64_t)(q >> shift) << at;
-        high |= h >> shift;
     }
-    size_t rest = len - blk * 64;            /* > 0 but in the last block */
+#undef CHUNK
+    size_t rest = len - i;                   /* > 0 but in the last block */
     if (rest < 64) b.space |= ~0ull << rest; /* past the end: white space, as a sentinel */
-    w->excl += popcount64(ex);
-    w->quest += popcount64(qu);
+#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
+    __m128i z = _mm_setzero_si128(), e = _mm_sad_epu8(bangs.excl, z),
+            q = _mm_sad_epu8(bangs.quest, z);
+    w->excl += (unsigned)(_mm_cvtsi128_si32(e) + _mm_cvtsi128_si32(_mm_srli_si128(e, 8)));
+    w->quest += (unsigned)(_mm_cvtsi128_si32(q) + _mm_cvtsi128_si32(_mm_srli_si128(q, 8)));
+#else
+    w->excl += bangs.excl;
+    w->quest += bangs.quest;
+#endif
     *out = b;
     return high;
 }
@@ -714,11 +771,13 @@ typedef struct {
     uint64_t space;
 } carries_t;
 
-/* Bits [end - 64, end) of the mask m (one word per block), the last on top. */
-static inline uint64_t last64(const uint64_t *m, size_t end)
+/* The 64 bits of the mask m (one word per block, little-endian, at least
+ * eight bytes readable before m) that start at byte at of it, at >= -8. */
+static inline uint64_t bits64(const uint64_t *m, size_t at)
 {
-    size_t k = end >> 6, off = end & 63;
-    return ((m[k] << 1) << (63 - off)) | (m[(ptrdiff_t)k - 1] >> off);
+    uint64_t x;
+    memcpy(&x, (const unsigned char *)m + (ptrdiff_t)at, sizeof x);
+    return x; /* little-endian (ASCII_PATH) */
 }
 
 /* _strip_punc_if_word() and str.isupper() for a token of 64 bytes or more,
@@ -755,45 +814,48 @@ static void long_token(const unsigned char *p, size_t start, size_t end, size_t 
 static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void *scratch)
 {
     const unsigned char *p = (const unsigned char *)w->text;
-    size_t len = w->len, nblk = len / 64 + 1;
-    /* per block: white space, punctuation; [-1]: the padding before the text */
-    uint64_t *space = (uint64_t *)scratch + 1, *punct = space + nblk + 1;
-    uint32_t *ends = (uint32_t *)(void *)(punct + nblk), *en = ends;
-    uint8_t *tflags = (uint8_t *)(ends + len / 2 + 1);
+    size_t len = w->len, nblk = len / 64 + 1, stride = nblk + 1;
+    /* per block, after one word of padding for the bytes before the text:
+     * white space, punctuation, and at each token's end whether it is upper
+     * case or holds an apostrophe */
+    uint64_t *space = (uint64_t *)scratch + 1, *punct = space + stride, *up = punct + stride,
+             *ap = up + stride;
+    uint32_t *ends = (uint32_t *)(void *)(ap + nblk), *en = ends;
     carries_t c = {0, 0, 0, 1};
     space[-1] = ~0ull;
-    punct[-1] = 0;
+    punct[-1] = up[-1] = ap[-1] = 0;
     w->excl = w->quest = 0;
     for (size_t blk = 0; blk < nblk; blk++) {
         block_t b;
         if (block_masks(w, p, len, blk, lower, &b)) return false;
-        size_t base = blk * 64;
         uint64_t tok = ~b.space, before = (b.space << 1) | c.space;
         uint64_t bs = tok & before, be = b.space & ~before;
         c.space = b.space >> 63;
-        space[blk] = b.space;
-        punct[blk] = b.punct;
         /* the ends of the tokens without an upper (lower) case letter or an
          * apostrophe: first_not() ran through them */
         uint64_t no_up = first_not(tok, bs, ~b.upper, &c.upper) & be;
         uint64_t no_lo = first_not(tok, bs, ~b.lower, &c.lower) & be;
         uint64_t no_ap = first_not(tok, bs, ~b.apos, &c.apos) & be;
-        uint64_t up = be & ~no_up & no_lo, ap = be & ~no_ap;
-        for (uint64_t x = be; x; x &= x - 1) {
-            unsigned k = (unsigned)__builtin_ctzll(x);
-            tflags[en - ends] = (uint8_t)(((up >> k) & 1) | (((ap >> k) & 1) << 1));
-            *en++ = (uint32_t)(base + k);
-        }
+        space[blk] = b.space;
+        punct[blk] = b.punct;
+        up[blk] = be & ~no_up & no_lo;
+        ap[blk] = be & ~no_ap;
+        for (uint64_t x = be; x; x &= x - 1)
+            *en++ = (uint32_t)(blk * 64 + (size_t)__builtin_ctzll(x));
     }
-    w->nwords = w->nupper = 0;
-    w->view = sentiment__view(m);
-    size_t ntok = (size_t)(en - ends);
+    size_t ntok = (size_t)(en - ends), nupper = 0;
+    sentiment__view_t v = sentiment__view(m);
+    word_t *ws = w->words;
     for (size_t t = 0; t < ntok; t++) {
         size_t end = ends[t], a, b;
-        bool upper = tflags[t] & 1, apos = tflags[t] >> 1;
-        /* the token is the run of non-space bits on top of the 64 before its end */
-        uint64_t sp = last64(space, end), pu = last64(punct, end);
-        if (__builtin_expect(sp != 0, 1)) {
+        /* bits [end - 63, end] of each mask, end on top, by one unaligned load
+         * at the byte of bit end and a shift of under 8: the lowest 7 - end % 8
+         * bits come in as zeros, which leaves at least 57 */
+        size_t at = (end >> 3) - 7, shift = 7 - (end & 7);
+        uint64_t sp = bits64(space, at) << shift << 1, pu = bits64(punct, at) << shift << 1;
+        bool upper = (bits64(up, at) << shift) >> 63, apos = (bits64(ap, at) << shift) >> 63;
+        /* sp, pu: bits [end - 64, end), of which the top 56 at least are right */
+        if (__builtin_expect((sp >> 8) != 0, 1)) { /* the space before the token is in them */
             size_t tl = (size_t)__builtin_clzll(sp), start = end - tl;
             size_t x = start + (size_t)__builtin_ctzll(~(pu >> (64 - tl))); /* leading punct */
             size_t y = end - (size_t)__builtin_clzll(~pu | 1);              /* trailing */
@@ -801,13 +863,17 @@ static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void
             size_t whole = -(size_t)((ptrdiff_t)y - (ptrdiff_t)x <= 2); /* all ones or 0 */
             a = (x & ~whole) | (start & whole);
             b = (y & ~whole) | (end & whole);
-        } else { /* 64 bytes or more */
+        } else { /* 56 bytes or more */
             size_t start = end;
             while (start > 0 && !(ascii_class[p[start - 1]] & B_SPACE)) start--;
             long_token(p, start, end, &a, &b, &upper, &apos);
         }
-        add_word(w, lower + a, b - a, upper, apos);
+        set_word(&ws[t], &v, lower + a, b - a, upper, apos);
+        nupper += upper;
     }
+    w->nwords = ntok;
+    w->nupper = nupper;
+    w->view = v;
     resolve_words(w);
     return true;
 }
@@ -815,8 +881,7 @@ static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void
 /* Scratch bytes split_ascii() needs for a text of len bytes. */
 static size_t split_ascii_bytes(size_t len)
 {
-    return (2 * (len / 64 + 1) + 1) * sizeof(uint64_t) + (len / 2 + 1) * sizeof(uint32_t) +
-           (len / 2 + 1);
+    return (4 * (len / 64 + 2)) * sizeof(uint64_t) + (len / 2 + 1) * sizeof(uint32_t);
 }
 
 /* text.split(), each token through _strip_punc_if_word(), then lowered and
@@ -1408,7 +1473,7 @@ static int score(const sentiment_model_t *m, const char *text, size_t len, senti
     set_up(&w, &l, mem, text, len);
     /* An all-ASCII text (valid UTF-8, no emoji) is split as it is; the split
      * itself finds out whether it is one. */
-    if (fast && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)) goto rules;
+    if (fast && ASCII_PATH && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)) goto rules;
 
     if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji, &ascii)) {
         free(heap);
@@ -1420,7 +1485,7 @@ static int score(const sentiment_model_t *m, const char *text, size_t len, senti
         set_up(&w, &l, mem, (char *)mem, tlen);
         replace_emoji(m, (const unsigned char *)text, len, (char *)mem);
     }
-    if (!(ascii && fast && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)))
+    if (!(ascii && fast && ASCII_PATH && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)))
         split_words(m, &w, (char *)mem + l.lower);
 
 rules:

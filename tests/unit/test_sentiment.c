@@ -239,6 +239,42 @@ static void test_mask_boundaries(void **state)
     }
 }
 
+/* Tokens of every length from 1 to 140 bytes (the ASCII split reads the
+ * stripping and the case of a token shorter than 56 bytes from a window of
+ * its masks, and walks a longer one byte by byte): a lexicon word inside
+ * punctuation ("..good!!"), split at every point, at many offsets in a
+ * 64-byte block. It scores only when stripped right, and the ASCII path
+ * must give the very bits of the code point path. */
+static void test_token_lengths(void **state)
+{
+    static const char *const words[] = {"good", "GOOD", "bad", "x", "n't"};
+    static const char puncts[] = "!.?'#";
+    char buf[512];
+    for (size_t len = 1; len <= 140; len++) {
+        for (size_t wi = 0; wi < sizeof words / sizeof words[0]; wi++) {
+            size_t wl = strlen(words[wi]);
+            for (size_t lead = 0; lead + wl <= len; lead += 1 + lead / 4) {
+                size_t o = 0;
+                memcpy(buf, "happy ", 6);
+                o = 6;
+                size_t pad = (len * 7 + lead * 13 + wi) % 64;
+                for (size_t k = 0; k < pad; k++) buf[o++] = ' ';
+                for (size_t k = 0; k < lead; k++) buf[o++] = puncts[(k + wi) % 5];
+                memcpy(buf + o, words[wi], wl);
+                o += wl;
+                for (size_t k = lead + wl; k < len; k++) buf[o++] = puncts[(k + len) % 5];
+                memcpy(buf + o, " sad", 4);
+                o += 4;
+                sentiment_t a, g;
+                assert_int_equal(sentiment_score(*state, buf, o, &a), 0);
+                assert_int_equal(sentiment__score_general(*state, buf, o, &g), 0);
+                if (memcmp(&a, &g, sizeof a) != 0)
+                    fail_msg("\"%.*s\": the paths disagree", (int)o, buf);
+            }
+        }
+    }
+}
+
 /* Two keys whose hashes collide: each must still find its own entry (the
  * second one's home slot is the first one's, which then has
  * SENTIMENT__OVERFLOW), and a miss must not take either. */
@@ -452,6 +488,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reference_cases),
         cmocka_unit_test(test_regress),
         cmocka_unit_test(test_mask_boundaries),
+        cmocka_unit_test(test_token_lengths),
         cmocka_unit_test(test_hash_collision),
         cmocka_unit_test(test_long_keys),
         cmocka_unit_test(test_invalid_utf8),
