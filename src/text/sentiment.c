@@ -814,14 +814,15 @@ static void long_token(const unsigned char *p, size_t start, size_t end, size_t 
 static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void *scratch)
 {
     const unsigned char *p = (const unsigned char *)w->text;
-    size_t len = w->len, nblk = len / 64 + 1, stride = nblk + 1;
+    size_t len = w->len, nblk = len / 64 + 1, stride = nblk + 1, t = 0, nupper = 0;
     /* per block, after one word of padding for the bytes before the text:
      * white space, punctuation, and at each token's end whether it is upper
      * case or holds an apostrophe */
     uint64_t *space = (uint64_t *)scratch + 1, *punct = space + stride, *up = punct + stride,
              *ap = up + stride;
-    uint32_t *ends = (uint32_t *)(void *)(ap + nblk), *en = ends;
     carries_t c = {0, 0, 0, 1};
+    sentiment__view_t v = sentiment__view(m);
+    word_t *ws = w->words;
     space[-1] = ~0ull;
     punct[-1] = up[-1] = ap[-1] = 0;
     w->excl = w->quest = 0;
@@ -840,38 +841,34 @@ static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void
         punct[blk] = b.punct;
         up[blk] = be & ~no_up & no_lo;
         ap[blk] = be & ~no_ap;
-        for (uint64_t x = be; x; x &= x - 1)
-            *en++ = (uint32_t)(blk * 64 + (size_t)__builtin_ctzll(x));
-    }
-    size_t ntok = (size_t)(en - ends), nupper = 0;
-    sentiment__view_t v = sentiment__view(m);
-    word_t *ws = w->words;
-    for (size_t t = 0; t < ntok; t++) {
-        size_t end = ends[t], a, b;
-        /* bits [end - 63, end] of each mask, end on top, by one unaligned load
-         * at the byte of bit end and a shift of under 8: the lowest 7 - end % 8
-         * bits come in as zeros, which leaves at least 57 */
-        size_t at = (end >> 3) - 7, shift = 7 - (end & 7);
-        uint64_t sp = bits64(space, at) << shift << 1, pu = bits64(punct, at) << shift << 1;
-        bool upper = (bits64(up, at) << shift) >> 63, apos = (bits64(ap, at) << shift) >> 63;
-        /* sp, pu: bits [end - 64, end), of which the top 56 at least are right */
-        if (__builtin_expect((sp >> 8) != 0, 1)) { /* the space before the token is in them */
-            size_t tl = (size_t)__builtin_clzll(sp), start = end - tl;
-            size_t x = start + (size_t)__builtin_ctzll(~(pu >> (64 - tl))); /* leading punct */
-            size_t y = end - (size_t)__builtin_clzll(~pu | 1);              /* trailing */
-            /* two characters or fewer once stripped (none: y < x): the whole token */
-            size_t whole = -(size_t)((ptrdiff_t)y - (ptrdiff_t)x <= 2); /* all ones or 0 */
-            a = (x & ~whole) | (start & whole);
-            b = (y & ~whole) | (end & whole);
-        } else { /* 56 bytes or more */
-            size_t start = end;
-            while (start > 0 && !(ascii_class[p[start - 1]] & B_SPACE)) start--;
-            long_token(p, start, end, &a, &b, &upper, &apos);
+        /* the tokens that end in this block: everything up to their ends is known */
+        for (uint64_t x = be; x; x &= x - 1, t++) {
+            size_t end = blk * 64 + (size_t)__builtin_ctzll(x), a, bb;
+            /* bits [end - 63, end] of each mask, end on top, by one unaligned
+             * load at the byte of bit end and a shift of under 8: the lowest
+             * 7 - end % 8 bits come in as zeros, which leaves at least 57 */
+            size_t at = (end >> 3) - 7, shift = 7 - (end & 7);
+            uint64_t sp = bits64(space, at) << shift << 1, pu = bits64(punct, at) << shift << 1;
+            bool upper = (bits64(up, at) << shift) >> 63, apos = (bits64(ap, at) << shift) >> 63;
+            /* sp, pu: bits [end - 64, end), of which the top 56 at least are right */
+            if (__builtin_expect((sp >> 8) != 0, 1)) { /* the space before the token is in them */
+                size_t tl = (size_t)__builtin_clzll(sp), start = end - tl;
+                size_t x0 = start + (size_t)__builtin_ctzll(~(pu >> (64 - tl))); /* leading */
+                size_t y = end - (size_t)__builtin_clzll(~pu | 1);               /* trailing */
+                /* two characters or fewer once stripped (none: y < x0): the whole token */
+                size_t whole = -(size_t)((ptrdiff_t)y - (ptrdiff_t)x0 <= 2); /* all ones or 0 */
+                a = (x0 & ~whole) | (start & whole);
+                bb = (y & ~whole) | (end & whole);
+            } else { /* 56 bytes or more */
+                size_t start = end;
+                while (start > 0 && !(ascii_class[p[start - 1]] & B_SPACE)) start--;
+                long_token(p, start, end, &a, &bb, &upper, &apos);
+            }
+            set_word(&ws[t], &v, lower + a, bb - a, upper, apos);
+            nupper += upper;
         }
-        set_word(&ws[t], &v, lower + a, b - a, upper, apos);
-        nupper += upper;
     }
-    w->nwords = ntok;
+    w->nwords = t;
     w->nupper = nupper;
     w->view = v;
     resolve_words(w);
@@ -881,7 +878,7 @@ static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void
 /* Scratch bytes split_ascii() needs for a text of len bytes. */
 static size_t split_ascii_bytes(size_t len)
 {
-    return (4 * (len / 64 + 2)) * sizeof(uint64_t) + (len / 2 + 1) * sizeof(uint32_t);
+    return (4 * (len / 64 + 2)) * sizeof(uint64_t);
 }
 
 /* text.split(), each token through _strip_punc_if_word(), then lowered and
@@ -1208,42 +1205,46 @@ static inline double keep_if(double x, bool keep)
     return x;
 }
 
-/* The reference's score_valence() for n words, of which the nlex lexicon
- * words have the sentiments lexval[0..nlex), in order. Only those can be
- * other than zero, and adding a zero leaves a sum as it is (no sum here is
- * ever -0.0), so the sums run over them alone. */
-static void score_valence(const double *lexval, size_t n, size_t nlex, unsigned excl,
-                          unsigned quest, sentiment_t *out)
+/* The sums score_valence() of the reference takes over the sentiments: only
+ * the lexicon words' can be other than zero, and adding a zero leaves a sum
+ * as it is (no sum here is ever -0.0), so they run over those alone, in
+ * order, as each is found. */
+typedef struct {
+    double sum, pos, neg;
+    size_t zeros; /* lexicon words whose sentiment is zero */
+} sums_t;
+
+static inline void add_sums(sums_t *s, double v)
+{
+    s->sum += v;
+    s->pos += keep_if(v + 1, v > 0);
+    s->neg += keep_if(v - 1, v < 0);
+    s->zeros += v == 0;
+}
+
+/* The reference's score_valence() for n words, of which nlex are in the
+ * lexicon, with the sums of their sentiments. */
+static void score_valence(const sums_t *s, size_t n, size_t nlex, unsigned excl, unsigned quest,
+                          sentiment_t *out)
 {
     double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
     if (n > 0) {
-        double sum_s = 0.0;
-        for (size_t j = 0; j < nlex; j++) sum_s += lexval[j];
         double ep = mul((double)(excl > 4 ? 4 : excl), 0.292);
         double qm = 0.0;
         if (quest > 1) qm = quest <= 3 ? mul((double)quest, 0.18) : 0.96;
         double punct = ep + qm;
-        if (sum_s > 0)
-            sum_s += punct;
-        else if (sum_s < 0)
-            sum_s -= punct;
+        /* sum += punct when above zero, -= when below: adding +0.0 otherwise */
+        double sum_s = (s->sum + keep_if(punct, s->sum > 0)) - keep_if(punct, s->sum < 0);
 
         compound = sum_s / sqrt(mul(sum_s, sum_s) + 15.0);
         if (compound < -1.0) compound = -1.0;
         if (compound > 1.0) compound = 1.0;
 
-        double pos_sum = 0.0, neg_sum = 0.0;
-        size_t neu_count = n - nlex;
-        for (size_t j = 0; j < nlex; j++) { /* adding +0.0 changes neither sum */
-            double v = lexval[j];
-            pos_sum += keep_if(v + 1, v > 0);
-            neg_sum += keep_if(v - 1, v < 0);
-            neu_count += v == 0;
-        }
-        if (pos_sum > fabs(neg_sum))
-            pos_sum += punct;
-        else if (pos_sum < fabs(neg_sum))
-            neg_sum -= punct;
+        double pos_sum = s->pos, neg_sum = s->neg;
+        size_t neu_count = n - nlex + s->zeros;
+        bool more_pos = pos_sum > fabs(neg_sum), more_neg = pos_sum < fabs(neg_sum);
+        pos_sum += keep_if(punct, more_pos);
+        neg_sum -= keep_if(punct, more_neg);
 
         double total = pos_sum + fabs(neg_sum) + (double)neu_count;
         pos = fabs(pos_sum / total);
@@ -1259,7 +1260,7 @@ static void score_valence(const double *lexval, size_t n, size_t nlex, unsigned 
 double sentiment_round(double x, int ndigits)
 {
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-    if (!isfinite(x) || x == 0) return x;
+    if (!isfinite(x)) return x; /* a zero goes the usual way and comes out as it went in */
     if (ndigits >= 0 && ndigits <= 8) {
         double p = pow10[ndigits], ax = fabs(x), y = mul(ax, p);
         if (y < 1e6) {
@@ -1405,7 +1406,7 @@ static void set_up(work_t *w, const layout_t *l, unsigned char *mem, const char 
 /* The sentiment of every lexicon word: sentiment_valence() of the reference,
  * straight when none of the three words before it nor itself is one that a
  * rule reads (nearly always), and through the rules otherwise. */
-static void valences(const sentiment_model_t *m, work_t *w)
+static void valences(const sentiment_model_t *m, work_t *w, sums_t *sums)
 {
     const word_t *ws = w->words;
     size_t n = w->nwords;
@@ -1432,6 +1433,7 @@ static void valences(const sentiment_model_t *m, work_t *w)
             v = word_valence(m, ws, n, i, cap_diff);
         }
         w->lexval[j] = v;
+        add_sums(sums, v);
     }
 }
 
@@ -1488,12 +1490,17 @@ static int score(const sentiment_model_t *m, const char *text, size_t len, senti
     if (!(ascii && fast && ASCII_PATH && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)))
         split_words(m, &w, (char *)mem + l.lower);
 
-rules:
+rules:;
+    sums_t sums = {0.0, 0.0, 0.0, 0};
     if (w.nlex > 0) { /* else every valence is zero: the rules and "but" change nothing */
-        valences(m, &w);
-        if (w.first_but < w.nwords) apply_but(&w, heap, &l, stack + sizeof stack, mem);
+        valences(m, &w, &sums);
+        if (__builtin_expect(w.first_but < w.nwords, 0)) {
+            apply_but(&w, heap, &l, stack + sizeof stack, mem);
+            sums = (sums_t){0.0, 0.0, 0.0, 0};
+            for (size_t j = 0; j < w.nlex; j++) add_sums(&sums, w.lexval[j]);
+        }
     }
-    score_valence(w.lexval, w.nwords, w.nlex, w.excl, w.quest, out);
+    score_valence(&sums, w.nwords, w.nlex, w.excl, w.quest, out);
     free(heap);
     return 0;
 }
