@@ -42,8 +42,11 @@
 #define ASCII_PATH 0
 #endif
 
-/* Texts whose scratch needs fit here are scored without touching the heap. */
-#define STACK_SCRATCH 16384
+/* Texts whose scratch needs fit here are scored without touching the heap;
+ * a text with emoji whose replacement is sure to fit REPLACE_SCRATCH has it
+ * made in one pass. */
+#define REPLACE_SCRATCH 4096
+#define STACK_SCRATCH   16384
 
 /* A product that the compiler may not fuse with a following addition: an FMA
  * (GNU C contracts by default when the target has one) would change the last
@@ -281,6 +284,59 @@ static void replace_emoji(const sentiment_model_t *m, const unsigned char *p, si
         }
         i += n;
     }
+}
+
+/* measure() and replace_emoji() in one pass: the replaced text into out
+ * (room for (len / 2) * (longest description + 1) + len % 2 + 16 bytes: a
+ * code point that is no ASCII takes two bytes or more), its length into
+ * *out_len. Returns false on invalid UTF-8. */
+static bool replace_into(const sentiment_model_t *m, const unsigned char *p, size_t len, char *out,
+                         size_t *out_len, bool *has_emoji, bool *ascii_after)
+{
+    uint32_t min_cp = sentiment__emoji_min_cp(m);
+    size_t o = 0;
+    bool prev_space = true, ascii = true, emoji = false;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) { /* a run of ASCII, copied 16 bytes at a time where it can */
+            size_t o0 = o;
+#if defined(__SSE2__) && !defined(SENTIMENT_NO_SSE2)
+            while (i + 16 <= len) {
+                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                unsigned high = (unsigned)_mm_movemask_epi8(x);
+                _mm_storeu_si128((__m128i *)(void *)(out + o), x); /* out has 16 to spare */
+                size_t k = high ? (size_t)__builtin_ctzll(high) : 16;
+                i += k;
+                o += k;
+                if (high) break;
+            }
+#endif
+            while (i < len && p[i] < 0x80) out[o++] = (char)p[i++];
+            if (o > o0) prev_space = out[o - 1] == ' ';
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_decode(p + i, len - i, &cp), dlen;
+        const char *d;
+        bool dascii;
+        if (n == 0) return false;
+        if (cp >= min_cp && (d = sentiment__emoji(m, cp, &dlen, &dascii)) != NULL) {
+            if (!prev_space) out[o++] = ' ';
+            memcpy(out + o, d, dlen);
+            o += dlen;
+            emoji = true;
+            ascii = ascii && dascii;
+        } else {
+            memcpy(out + o, p + i, n);
+            o += n;
+            ascii = false;
+        }
+        prev_space = false;
+        i += n;
+    }
+    *out_len = o;
+    *has_emoji = emoji;
+    *ascii_after = ascii;
+    return true;
 }
 
 /* Classes of the ASCII bytes, one table lookup per byte in the hot loops. */
@@ -1477,11 +1533,24 @@ static int score(const sentiment_model_t *m, const char *text, size_t len, senti
      * itself finds out whether it is one. */
     if (fast && ASCII_PATH && split_ascii(m, &w, (char *)mem + l.lower, mem + l.split)) goto rules;
 
-    if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji, &ascii)) {
+    /* Other texts: the emoji replaced in one pass into rep when it is sure to
+     * fit, else measured first. */
+    _Alignas(16) char rep[REPLACE_SCRATCH];
+    size_t bound = len / 2 * (sentiment__emoji_max_len(m) + 1) + len % 2 + 16;
+    if (len < sizeof rep && bound <= sizeof rep) {
+        if (!replace_into(m, (const unsigned char *)text, len, rep, &tlen, &has_emoji, &ascii)) {
+            free(heap);
+            return PARLEY_EINVAL;
+        }
+        if (has_emoji) {
+            lay_out(tlen, false, &l);
+            mem = scratch(&l, stack, sizeof stack, &heap);
+            set_up(&w, &l, mem, rep, tlen);
+        }
+    } else if (!measure(m, (const unsigned char *)text, len, &tlen, &has_emoji, &ascii)) {
         free(heap);
         return PARLEY_EINVAL;
-    }
-    if (has_emoji) {
+    } else if (has_emoji) {
         lay_out(tlen, true, &l);
         mem = scratch(&l, stack, sizeof stack, &heap);
         set_up(&w, &l, mem, (char *)mem, tlen);

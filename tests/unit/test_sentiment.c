@@ -275,6 +275,29 @@ static void test_token_lengths(void **state)
     }
 }
 
+/* Emoji are replaced in one pass when the result is sure to fit a stack
+ * buffer, else measured first: white space before a text that moves it from
+ * the one to the other changes nothing. */
+static void test_emoji_long_and_short(void **state)
+{
+    static const char *const texts[] = {
+        "LOVE the new colours, ordered two already \xf0\x9f\x98\x8d\xf0\x9f\x98\x8d",
+        "\xf0\x9f\x98\x8dstart and end\xf0\x9f\x98\x8d", "caf\xc3\xa9 \xc2\xa9 ok",
+        "sad\xf0\x9f\x98\xa2\xf0\x9f\x98\xa2 but fine \xe2\x9d\xa4\xef\xb8\x8f"};
+    char want[SENTIMENT_JSON_MAX], got[SENTIMENT_JSON_MAX], buf[1024];
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        size_t tl = strlen(texts[t]);
+        score_json(*state, texts[t], tl, want);
+        for (size_t pad = 100; pad <= 600; pad += 100) {
+            memset(buf, ' ', pad);
+            memcpy(buf + pad, texts[t], tl);
+            score_json(*state, buf, pad + tl, got);
+            if (strcmp(want, got) != 0)
+                fail_msg("\"%s\" after %zu spaces: want %s got %s", texts[t], pad, want, got);
+        }
+    }
+}
+
 /* Two keys whose hashes collide: each must still find its own entry (the
  * second one's home slot is the first one's, which then has
  * SENTIMENT__OVERFLOW), and a miss must not take either. */
@@ -489,6 +512,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_regress),
         cmocka_unit_test(test_mask_boundaries),
         cmocka_unit_test(test_token_lengths),
+        cmocka_unit_test(test_emoji_long_and_short),
         cmocka_unit_test(test_hash_collision),
         cmocka_unit_test(test_long_keys),
         cmocka_unit_test(test_invalid_utf8),
