@@ -516,8 +516,8 @@ static bool long_key_is(const sentiment__view_t *v, uint32_t i, const char *key,
 static inline unsigned slot_holds(const sentiment__view_t *v, uint32_t i, const word_t *wd)
 {
     const sentiment__entry_t *c = &v->table[i];
-    unsigned ok = (unsigned)(c->k0 == wd->w0) & (unsigned)(c->k1 == wd->w1) &
-                  (unsigned)(c->key_len == wd->lwlen) & (unsigned)c->state & SENTIMENT__USED;
+    /* an empty slot is all zeros: its key_len 0 is no word's */
+    unsigned ok = ((c->k0 ^ wd->w0) | (c->k1 ^ wd->w1) | (uint64_t)(c->key_len ^ wd->lwlen)) == 0;
     if (__builtin_expect(wd->lwlen > 16, 0)) ok = ok && long_key_is(v, i, wd->lw, wd->lwlen);
     return ok;
 }
@@ -587,9 +587,11 @@ static void resolve_words(work_t *w)
     word_t *ws = w->words;
     size_t n = w->nwords, nlex = 0, first_but = 0;
     bool any_but = false;
+    const sentiment__view_t v = w->view;
+    uint32_t *lex = w->lex;
     for (size_t i = 0; i < n; i++) {
         word_t *wd = &ws[i];
-        const sentiment__entry_t *e = probe(&w->view, wd);
+        const sentiment__entry_t *e = probe(&v, wd);
         unsigned ef = e->flags;
         unsigned flags = (wd->flags & W_UPPER) | ef | ((unsigned)e->idiom << 8);
         wd->e = e;
@@ -598,7 +600,7 @@ static void resolve_words(work_t *w)
         if (__builtin_expect((wd->flags & W_MAYBE_NT) != 0, 0) && has_nt(wd->lw, wd->lwlen))
             flags |= W_NEGATED | W_RULE;
         wd->flags = (uint16_t)flags;
-        w->lex[nlex] = (uint32_t)i;
+        lex[nlex] = (uint32_t)i;
         nlex += (flags & W_LEX) != 0;
     }
     w->nlex = nlex;
@@ -912,7 +914,7 @@ static bool split_ascii(const sentiment_model_t *m, work_t *w, char *lower, void
                 size_t x0 = start + (size_t)__builtin_ctzll(~(pu >> (64 - tl))); /* leading */
                 size_t y = end - (size_t)__builtin_clzll(~pu | 1);               /* trailing */
                 /* two characters or fewer once stripped (none: y < x0): the whole token */
-                size_t whole = -(size_t)((ptrdiff_t)y - (ptrdiff_t)x0 <= 2); /* all ones or 0 */
+                size_t whole = -(size_t)(y < x0 + 3); /* all ones or 0 */
                 a = (x0 & ~whole) | (start & whole);
                 bb = (y & ~whole) | (end & whole);
             } else { /* 56 bytes or more */
