@@ -1268,6 +1268,33 @@ static inline double keep_if(double x, bool keep)
     return x;
 }
 
+/* sentiment_round() away from a tie: glibc's printf rounds the exact binary
+ * value half-even. */
+static double round_near_tie(double x, int ndigits)
+{
+    char buf[400];
+    if (!isfinite(x) || ndigits < 0 || ndigits > 300) return x;
+    snprintf(buf, sizeof buf, "%.*f", ndigits, x);
+    return strtod(buf, NULL);
+}
+
+/* sentiment_round() for p = 10^ndigits, 0 <= ndigits <= 8: inline, so that
+ * the scores' constant p folds in. */
+static inline double round_digits(double x, double p, int ndigits)
+{
+    double y = mul(fabs(x), p);
+    if (__builtin_expect(y < 1e6, 1)) { /* and not NaN or infinite */
+        /* y is within 1.2e-10 of the exact |x| * 10^ndigits, so a fraction
+         * clearly off one half decides the rounding; n / p then is the double
+         * nearest the decimal, as Python's strtod gives. A zero comes out as
+         * it went in. */
+        double f = (double)(int64_t)y, frac = y - f;      /* floor(): 0 <= y < 1e6 */
+        if (__builtin_expect(fabs(frac - 0.5) > 1e-6, 1)) /* the halves are a coin toss */
+            return copysign((f + (double)(frac > 0.5)) / p, x);
+    }
+    return round_near_tie(x, ndigits);
+}
+
 /* The sums score_valence() of the reference takes over the sentiments: only
  * the lexicon words' can be other than zero, and adding a zero leaves a sum
  * as it is (no sum here is ever -0.0), so they run over those alone, in
@@ -1314,34 +1341,17 @@ static void score_valence(const sums_t *s, size_t n, size_t nlex, unsigned excl,
         neg = fabs(neg_sum / total);
         neu = fabs((double)neu_count / total);
     }
-    out->neg = sentiment_round(neg, 3);
-    out->neu = sentiment_round(neu, 3);
-    out->pos = sentiment_round(pos, 3);
-    out->compound = sentiment_round(compound, 4);
+    out->neg = round_digits(neg, 1e3, 3);
+    out->neu = round_digits(neu, 1e3, 3);
+    out->pos = round_digits(pos, 1e3, 3);
+    out->compound = round_digits(compound, 1e4, 4);
 }
 
 double sentiment_round(double x, int ndigits)
 {
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-    if (!isfinite(x)) return x; /* a zero goes the usual way and comes out as it went in */
-    if (ndigits >= 0 && ndigits <= 8) {
-        double p = pow10[ndigits], ax = fabs(x), y = mul(ax, p);
-        if (y < 1e6) {
-            /* y is within 1.2e-10 of the exact ax * 10^ndigits, so a fraction
-             * clearly off one half decides the rounding; n / p then is the
-             * double nearest the decimal, as Python's strtod gives. */
-            double f = (double)(int64_t)y, frac = y - f; /* floor(): 0 <= y < 1e6 */
-            if (fabs(frac - 0.5) > 1e-6) { /* without branches: the halves are a coin toss */
-                double r = (f + (double)(frac > 0.5)) / p;
-                return copysign(r, x);
-            }
-        }
-    }
-    /* Near a tie: glibc's printf rounds the exact binary value half-even. */
-    char buf[400];
-    if (ndigits < 0 || ndigits > 300) return x;
-    snprintf(buf, sizeof buf, "%.*f", ndigits, x);
-    return strtod(buf, NULL);
+    if (ndigits >= 0 && ndigits <= 8) return round_digits(x, pow10[ndigits], ndigits);
+    return round_near_tie(x, ndigits);
 }
 
 size_t sentiment_repr(double x, char *buf, size_t cap)
@@ -1444,8 +1454,10 @@ static void lay_out(size_t tlen, bool has_emoji, layout_t *l)
 static unsigned char *scratch(const layout_t *l, unsigned char *stack, size_t stack_len,
                               unsigned char **heap)
 {
-    free(*heap);
-    *heap = NULL;
+    if (*heap) {
+        free(*heap);
+        *heap = NULL;
+    }
     if (l->end <= stack_len) return stack;
     *heap = malloc(l->end);
     if (!*heap) abort();
@@ -1577,7 +1589,7 @@ rules:;
         }
     }
     score_valence(&sums, w.nwords, w.nlex, w.excl, w.quest, out);
-    free(heap);
+    if (heap) free(heap);
     return 0;
 }
 

@@ -118,7 +118,8 @@ enum {
  * slot ends there unless the slot has SENTIMENT__OVERFLOW, which, at a
  * quarter full, few have: that is what makes a miss branch-free. */
 typedef struct {
-    _Alignas(32) uint64_t k0, k1;
+    _Alignas(32) uint64_t k0; /* (the alignment binds k0 alone: 32 bytes in all) */
+    uint64_t k1;
     double valence;
     uint16_t key_len;
     uint8_t flags;
@@ -127,6 +128,8 @@ typedef struct {
     uint8_t state;   /* SENTIMENT__USED | SENTIMENT__OVERFLOW */
     uint8_t idiom;   /* SENTIMENT__IDIOM_FIRST | SENTIMENT__IDIOM_NEXT */
 } sentiment__entry_t;
+
+_Static_assert(sizeof(sentiment__entry_t) == 32, "a table entry is half a cache line");
 
 static inline double sentiment__boost(const sentiment__entry_t *e)
 {
