@@ -494,7 +494,7 @@ static size_t align8(size_t n)
 }
 
 /* Where score() puts things in its scratch, for a text of tlen bytes after
- * the emoji replacement: [replaced text][lowered words][split_ascii()'s
+ * the emoji replacement: [replaced text][lowered words][sentiment__split_ascii()'s
  * masks][words][lexicon word indices][their sentiments][every word's
  * sentiment]; the "but" rule's state follows when it fits. */
 typedef struct {

@@ -56,7 +56,7 @@ double sentiment_round(double x, int ndigits);
  * "1.0", "-0.0", "1e-05") into buf (cap >= 32); returns its length. */
 size_t sentiment_repr(double x, char *buf, size_t cap);
 
-/* ---- Internal: shared by sentiment.c and sentiment_lexicon.c, not API ---- */
+/* ---- Internal: shared by the sentiment_*.c files, not API ---- */
 
 /* sentiment_score() through the code point path alone, never the ASCII one:
  * what the fuzz target compares the fast path against. */
@@ -192,7 +192,7 @@ static inline uint32_t sentiment__hash(const char *key, size_t len)
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key,
                                             size_t len);
 
-/* The word table as the scorer probes it, inline: sentiment.c prefetches a
+/* The word table as the scorer probes it, inline: sentiment_split.c prefetches a
  * word's home slot while it splits the text and compares keys there
  * (sentiment__lookup() is the reference for both). */
 typedef struct {

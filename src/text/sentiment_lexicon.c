@@ -5,7 +5,7 @@
  * emoji_utf8_lexicon.txt plus the reference's fixed word lists (boosters,
  * negations, special-case idioms), held in two open-addressing hash tables
  * built once: words (32-byte entries inline, so that a lookup touches one
- * cache line) and emoji code points. Never scores text: that is sentiment.c.
+ * cache line) and emoji code points. Never scores text: that is sentiment.c and sentiment_split.c.
  */
 #include "text/sentiment.h"
 

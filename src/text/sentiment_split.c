@@ -511,7 +511,7 @@ static inline const sentiment__entry_t *probe(const sentiment__view_t *v,
     return (const sentiment__entry_t *)((hit & sel) | (miss & ~sel));
 }
 
-/* Looks every word up (its home slot was prefetched by add_word()) and
+/* Looks every word up (its home slot was prefetched by set_word()) and
  * gathers what the rules ask of it. */
 static void resolve_words(sentiment__work_t *w)
 {
@@ -865,7 +865,7 @@ bool sentiment__split_ascii(const sentiment_model_t *m, sentiment__work_t *w, ch
     return true;
 }
 
-/* Scratch bytes split_ascii() needs for a text of len bytes. */
+/* Scratch bytes sentiment__split_ascii() needs for a text of len bytes. */
 size_t sentiment__split_ascii_bytes(size_t len)
 {
     return (4 * (len / 64 + 2)) * sizeof(uint64_t);
