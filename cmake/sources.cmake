@@ -5,7 +5,7 @@ set(PARLEY_SOURCES
   src/core/error.c src/core/json.c src/core/log.c src/core/mem.c src/core/str.c
   src/core/tzfile.c
   src/text/bm25.c src/text/pii.c src/text/priority.c src/text/sentiment.c
-  src/text/sentiment_lexicon.c src/text/tokenize.c src/text/triage.c src/text/voice.c
+  src/text/sentiment_lexicon.c src/text/sentiment_split.c src/text/tokenize.c src/text/triage.c src/text/voice.c
   src/store/event_hash.c src/store/sqlite.c src/store/sqlite_desk.c src/store/sqlite_queries.c
   src/store/sqlite_util.c src/store/stats.c
   src/store/sqlite_catalog.c

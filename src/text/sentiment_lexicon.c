@@ -5,7 +5,7 @@
  * emoji_utf8_lexicon.txt plus the reference's fixed word lists (boosters,
  * negations, special-case idioms), held in two open-addressing hash tables
  * built once: words (32-byte entries inline, so that a lookup touches one
- * cache line) and emoji code points. Never scores text: that is sentiment.c.
+ * cache line) and emoji code points. Never scores text: that is sentiment.c and sentiment_split.c.
  */
 #include "text/sentiment.h"
 
@@ -24,6 +24,7 @@ typedef struct {
 
 struct sentiment_model {
     sentiment__entry_t *table; /* open addressing, linear probing */
+    uint32_t *key_off;         /* per slot: where its key's bytes are in the pool */
     size_t nentries, cap;      /* keys held, and at most */
     uint32_t mask;             /* table size - 1 */
     char *pool;                /* key bytes and emoji descriptions */
@@ -81,16 +82,15 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Whether entry e's key is key[0..len): an inline loop, as keys are short
- * and a call to memcmp() would cost more than the comparison. */
-static inline bool key_is(const sentiment_model_t *m, const sentiment__entry_t *e, const char *key,
-                          size_t len)
+/* Whether slot i holds key[0..len) (w0, w1: its sentiment__key16()): the
+ * inline 16 bytes decide a short key; the pool is read only past them. */
+static inline bool key_is(const sentiment_model_t *m, uint32_t i, const char *key, size_t len,
+                          uint64_t w0, uint64_t w1)
 {
-    if (e->key_len != len) return false;
-    const char *k = m->pool + e->key_off;
-    for (size_t i = 0; i < len; i++)
-        if (k[i] != key[i]) return false;
-    return true;
+    const sentiment__entry_t *e = &m->table[i];
+    if (!(e->state & SENTIMENT__USED) || e->key_len != len || e->k0 != w0 || e->k1 != w1)
+        return false;
+    return len <= 16 || memcmp(m->pool + m->key_off[i] + 16, key + 16, len - 16) == 0;
 }
 
 int sentiment__is_space(uint32_t cp)
@@ -112,22 +112,19 @@ int sentiment__is_space(uint32_t cp)
 
 const sentiment__entry_t *sentiment__lookup(const sentiment_model_t *m, const char *key, size_t len)
 {
-    return sentiment__lookup_hashed(m, key, len, sentiment__hash(key, len));
-}
-
-const sentiment__entry_t *sentiment__lookup_hashed(const sentiment_model_t *m, const char *key,
-                                                   size_t len, uint32_t h)
-{
-    for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
-        const sentiment__entry_t *e = &m->table[i];
-        if (!e->used) return NULL;
-        if (e->hash == h && key_is(m, e, key, len)) return e;
-    }
+    uint64_t w0, w1;
+    sentiment__key16(key, len, &w0, &w1);
+    uint32_t i = sentiment__hash_words(w0, w1, key, len) & m->mask;
+    if (key_is(m, i, key, len, w0, w1)) return &m->table[i];
+    if (!(m->table[i].state & SENTIMENT__OVERFLOW)) return NULL;
+    for (i = (i + 1) & m->mask; m->table[i].state & SENTIMENT__USED; i = (i + 1) & m->mask)
+        if (key_is(m, i, key, len, w0, w1)) return &m->table[i];
+    return NULL;
 }
 
 sentiment__view_t sentiment__view(const sentiment_model_t *m)
 {
-    return (sentiment__view_t){m->table, m->pool, m->mask};
+    return (sentiment__view_t){m->table, m->key_off, m->pool, m->mask};
 }
 
 double sentiment__special(const sentiment__entry_t *e)
@@ -171,23 +168,21 @@ static uint32_t pool_add(sentiment_model_t *m, const char *s, size_t len)
 /* The entry for key, created empty when absent. */
 static sentiment__entry_t *entry_get(sentiment_model_t *m, const char *key, size_t len)
 {
-    uint32_t h = sentiment__hash(key, len);
-    uint32_t i = h & m->mask;
+    uint64_t w0, w1;
+    sentiment__key16(key, len, &w0, &w1);
+    uint32_t home = sentiment__hash_words(w0, w1, key, len) & m->mask, i = home;
     assert(len <= UINT16_MAX);
-    for (;; i = (i + 1) & m->mask) {
-        sentiment__entry_t *e = &m->table[i];
-        if (!e->used) break;
-        if (e->hash == h && key_is(m, e, key, len)) return e;
-    }
+    for (; m->table[i].state & SENTIMENT__USED; i = (i + 1) & m->mask)
+        if (key_is(m, i, key, len, w0, w1)) return &m->table[i];
     if (m->nentries == m->cap) abort(); /* sized up front; a bug if hit */
     m->nentries++;
+    if (i != home) m->table[home].state |= SENTIMENT__OVERFLOW;
     sentiment__entry_t *e = &m->table[i];
-    memset(e, 0, sizeof *e);
-    e->used = 1;
-    e->hash = h;
-    e->key_off = pool_add(m, key, len);
+    e->state |= SENTIMENT__USED; /* an empty slot may already have OVERFLOW */
+    e->k0 = w0;
+    e->k1 = w1;
     e->key_len = (uint16_t)len;
-    memcpy(e->key8, key, len < 8 ? len : 8);
+    m->key_off[i] = pool_add(m, key, len);
     return e;
 }
 
@@ -361,13 +356,30 @@ static void add_fixed_words(sentiment_model_t *m)
         if (!strchr(k, ' ')) continue;
         for (const char *w = k; *w;) {
             size_t n = strcspn(w, " ");
-            entry_get(m, w, n)->flags |= SENTIMENT__IDIOM_PART;
+            sentiment__entry_t *e = entry_get(m, w, n);
+            e->flags |= SENTIMENT__IDIOM_PART;
+            if (w == k) e->idiom |= SENTIMENT__IDIOM_FIRST;
+            if (w > k && w[-1] == ' ' && strchr(k, ' ') == w - 1) e->idiom |= SENTIMENT__IDIOM_NEXT;
             w += n + (w[n] == ' ');
         }
     }
     for (size_t i = 0; i < COUNT(named_words); i++)
         entry_get(m, named_words[i].key, strlen(named_words[i].key))->word =
             (uint8_t)named_words[i].word;
+    for (size_t i = 0; i <= m->mask; i++) {
+        sentiment__entry_t *e = &m->table[i];
+        switch (e->word) {
+        case SW__NO:
+        case SW__NEVER:
+        case SW__SO:
+        case SW__THIS:
+        case SW__WITHOUT:
+        case SW__LEAST:
+        case SW__KIND: e->flags |= SENTIMENT__RULE; break;
+        default: break; /* or, nor, at, very, of, doubt: read only beside one of those */
+        }
+        if (e->flags & (SENTIMENT__NEGATE | SENTIMENT__BOOST)) e->flags |= SENTIMENT__RULE;
+    }
 }
 
 static size_t fixed_words_bytes(void)
@@ -401,9 +413,10 @@ sentiment_model_t *sentiment_model_new(const char *lexicon, size_t lexicon_len, 
     m->emoji_min = UINT32_MAX;
     m->pool_cap = lexicon_len + emoji_len + fixed_words_bytes();
     m->table = aligned_alloc(_Alignof(sentiment__entry_t), nslots * sizeof *m->table);
+    m->key_off = calloc(nslots, sizeof *m->key_off);
     m->emoji = calloc(nemoji, sizeof *m->emoji);
     m->pool = calloc(1, m->pool_cap + 8); /* + 8: the scorer reads keys 8 bytes at a time */
-    if (!m->table || !m->emoji || !m->pool) goto fail;
+    if (!m->table || !m->key_off || !m->emoji || !m->pool) goto fail;
     memset(m->table, 0, nslots * sizeof *m->table);
 
     /* Fixed words first so the lexicon's own entries land in the same slots. */
@@ -420,6 +433,7 @@ void sentiment_model_free(sentiment_model_t *m)
 {
     if (!m) return;
     free(m->table);
+    free(m->key_off);
     free(m->emoji);
     free(m->pool);
     free(m);

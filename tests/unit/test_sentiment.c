@@ -239,23 +239,121 @@ static void test_mask_boundaries(void **state)
     }
 }
 
+/* Tokens of every length from 1 to 140 bytes (the ASCII split reads the
+ * stripping and the case of a token shorter than 56 bytes from a window of
+ * its masks, and walks a longer one byte by byte): a lexicon word inside
+ * punctuation ("..good!!"), split at every point, at many offsets in a
+ * 64-byte block. It scores only when stripped right, and the ASCII path
+ * must give the very bits of the code point path. */
+static void test_token_lengths(void **state)
+{
+    static const char *const words[] = {"good", "GOOD", "bad", "x", "n't"};
+    static const char puncts[] = "!.?'#";
+    char buf[512];
+    for (size_t len = 1; len <= 140; len++) {
+        for (size_t wi = 0; wi < sizeof words / sizeof words[0]; wi++) {
+            size_t wl = strlen(words[wi]);
+            for (size_t lead = 0; lead + wl <= len; lead += 1 + lead / 4) {
+                size_t o = 0;
+                memcpy(buf, "happy ", 6);
+                o = 6;
+                size_t pad = (len * 7 + lead * 13 + wi) % 64;
+                for (size_t k = 0; k < pad; k++) buf[o++] = ' ';
+                for (size_t k = 0; k < lead; k++) buf[o++] = puncts[(k + wi) % 5];
+                memcpy(buf + o, words[wi], wl);
+                o += wl;
+                for (size_t k = lead + wl; k < len; k++) buf[o++] = puncts[(k + len) % 5];
+                memcpy(buf + o, " sad", 4);
+                o += 4;
+                sentiment_t a, g;
+                assert_int_equal(sentiment_score(*state, buf, o, &a), 0);
+                assert_int_equal(sentiment__score_general(*state, buf, o, &g), 0);
+                if (memcmp(&a, &g, sizeof a) != 0)
+                    fail_msg("\"%.*s\": the paths disagree", (int)o, buf);
+            }
+        }
+    }
+}
+
+/* Emoji are replaced in one pass when the result is sure to fit a stack
+ * buffer, else measured first: white space before a text that moves it from
+ * the one to the other changes nothing. */
+static void test_emoji_long_and_short(void **state)
+{
+    static const char *const texts[] = {
+        "LOVE the new colours, ordered two already \xf0\x9f\x98\x8d\xf0\x9f\x98\x8d",
+        "\xf0\x9f\x98\x8dstart and end\xf0\x9f\x98\x8d", "caf\xc3\xa9 \xc2\xa9 ok",
+        "sad\xf0\x9f\x98\xa2\xf0\x9f\x98\xa2 but fine \xe2\x9d\xa4\xef\xb8\x8f"};
+    char want[SENTIMENT_JSON_MAX], got[SENTIMENT_JSON_MAX], buf[1024];
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        size_t tl = strlen(texts[t]);
+        score_json(*state, texts[t], tl, want);
+        for (size_t pad = 100; pad <= 600; pad += 100) {
+            memset(buf, ' ', pad);
+            memcpy(buf + pad, texts[t], tl);
+            score_json(*state, buf, pad + tl, got);
+            if (strcmp(want, got) != 0)
+                fail_msg("\"%s\" after %zu spaces: want %s got %s", texts[t], pad, want, got);
+        }
+    }
+}
+
 /* Two keys whose hashes collide: each must still find its own entry (the
- * scorer's first candidate is the other one). */
+ * second one's home slot is the first one's, which then has
+ * SENTIMENT__OVERFLOW), and a miss must not take either. */
 static void test_hash_collision(void **state)
 {
     (void)state;
-    assert_int_equal(sentiment__hash("rbclgws", 7), sentiment__hash("tsguwos", 7));
-    const char *lex = "rbclgws\t2.0\ntsguwos\t-2.0\n";
+    assert_int_equal(sentiment__hash("hishyvc", 7), sentiment__hash("tgdydeg", 7));
+    const char *lex = "hishyvc\t2.0\ntgdydeg\t-2.0\n";
     const char *emoji = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n";
     sentiment_model_t *m = sentiment_model_new(lex, strlen(lex), emoji, strlen(emoji));
     assert_non_null(m);
     sentiment_t a, b, c;
-    assert_int_equal(sentiment_score(m, "rbclgws", 7, &a), 0);
-    assert_int_equal(sentiment_score(m, "tsguwos", 7, &b), 0);
-    assert_int_equal(sentiment_score(m, "rbclgwt", 7, &c), 0);
+    assert_int_equal(sentiment_score(m, "hishyvc", 7, &a), 0);
+    assert_int_equal(sentiment_score(m, "tgdydeg", 7, &b), 0);
+    assert_int_equal(sentiment_score(m, "hishyvd", 7, &c), 0);
     assert_true(a.compound > 0);
     assert_true(b.compound < 0);
     assert_true(c.compound == 0);
+    sentiment_model_free(m);
+}
+
+/* Keys longer than the 16 bytes an entry holds inline: the rest is compared
+ * in the pool, so a word that differs only past byte 16 (or only in length)
+ * is no hit. */
+static void test_long_keys(void **state)
+{
+    (void)state;
+    const char *lex = "supercalifragilistic\t2.0\nabcdefghijklmnop\t-1.5\n"
+                      "abcdefghijklmnopqrstuvwxyz0123456789abcdefghij\t3.0\n";
+    const char *emoji = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n";
+    sentiment_model_t *m = sentiment_model_new(lex, strlen(lex), emoji, strlen(emoji));
+    assert_non_null(m);
+    static const struct {
+        const char *text;
+        int sign;
+    } long_cases[] = {{"supercalifragilistic", 1},
+                      {"SUPERCALIFRAGILISTIC!", 1},
+                      {"supercalifragilistix", 0},
+                      {"supercalifragilisti", 0},
+                      {"supercalifragilistics", 0},
+                      {"abcdefghijklmnop", -1},
+                      {"abcdefghijklmnopq", 0},
+                      {"abcdefghijklmno", 0},
+                      {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghij", 1},
+                      {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghiJ.", 1},
+                      {"abcdefghijklmnopqrstuvwxyz0123456789abcdefghik", 0}};
+    for (size_t i = 0; i < sizeof long_cases / sizeof long_cases[0]; i++) {
+        sentiment_t s, g;
+        assert_int_equal(sentiment_score(m, long_cases[i].text, strlen(long_cases[i].text), &s), 0);
+        assert_int_equal(
+            sentiment__score_general(m, long_cases[i].text, strlen(long_cases[i].text), &g), 0);
+        int sign = (s.compound > 0) - (s.compound < 0);
+        if (sign != long_cases[i].sign || memcmp(&s, &g, sizeof s) != 0)
+            fail_msg("\"%s\": compound %g (general path %g), want sign %d", long_cases[i].text,
+                     s.compound, g.compound, long_cases[i].sign);
+    }
     sentiment_model_free(m);
 }
 
@@ -413,7 +511,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reference_cases),
         cmocka_unit_test(test_regress),
         cmocka_unit_test(test_mask_boundaries),
+        cmocka_unit_test(test_token_lengths),
+        cmocka_unit_test(test_emoji_long_and_short),
         cmocka_unit_test(test_hash_collision),
+        cmocka_unit_test(test_long_keys),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_embedded_nul_and_length),
         cmocka_unit_test(test_long_text),
