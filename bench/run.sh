@@ -59,8 +59,8 @@ echo
 
 fi
 # ---- text: each figure against a read/tokenize-only ceiling ----
+CORPUS=$ROOT/tests/data/vader_dev_corpus.tsv # the texts of the text, desk and ingest sections
 if want text; then
-CORPUS=$ROOT/tests/data/vader_dev_corpus.tsv
 echo "== pii: scan of the dev corpus repeated to 1,000,000 texts"
 "$ROOT/$BUILD/bench/bench_pii" "$CORPUS"
 echo
