@@ -1,11 +1,13 @@
 /*
- * store_reports.h - the store's part for reports: rollup rows (counters and
- * time sums per account x hour x inbox x channel x agent x team x priority),
- * time histograms, the per-conversation report state, and the aggregate
- * queries the report endpoints run over them.
+ * store_reports.h - the store's part for reports: rollup facts (counters,
+ * time sums and histogram samples per account x hour x inbox x channel x
+ * agent x team x priority, laid out by store/report_cube.h), the
+ * per-conversation report state, and the aggregate queries the report
+ * endpoints run over them.
  *
- * Writes happen inside the desk event's transaction (desk/rollups.c); reads
- * are scoped by account. Never computes a metric: desk/reports.c does.
+ * Facts are written in the desk event's transaction, once per group commit
+ * (desk/rollups.c decides them); reads are scoped by account. Never computes
+ * a metric: desk/reports.c does.
  */
 #ifndef PARLEY_STORE_STORE_REPORTS_H
 #define PARLEY_STORE_STORE_REPORTS_H
