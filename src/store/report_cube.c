@@ -442,10 +442,11 @@ const int cube_cuboids[CUBE_NCUBOIDS] = {
     CUBE_FULL,
 };
 
-/* Every row (cuboid x level) fact f lands on, summed into the nodes. */
-static void spread(report_cube_t *b, const fact_t *f)
+/* Every row (cuboid x level) fact f lands on, summed into the nodes; only
+ * its own (the cross product's hour) unless all. */
+static void spread(report_cube_t *b, const fact_t *f, bool all)
 {
-    for (int c = 0; c < CUBE_NCUBOIDS; c++) {
+    for (int c = all ? 0 : CUBE_NCUBOIDS - 1; c < CUBE_NCUBOIDS; c++) {
         int cb = cube_cuboids[c];
         node_t key = {.account_id = f->k.account_id,
                       .cuboid = cb,
@@ -455,7 +456,7 @@ static void spread(report_cube_t *b, const fact_t *f)
                       .priority = cb & CUBE_PRIORITY ? f->k.priority : CUBE_ALL};
         snprintf(key.channel, sizeof key.channel, "%s",
                  cb & CUBE_CHANNEL ? f->channel : CUBE_ALL_CHANNEL);
-        for (int l = 0; l < CUBE_LEVELS; l++) {
+        for (int l = 0; l < (all ? CUBE_LEVELS : 1); l++) {
             key.level = l;
             key.start = cube_start(l, f->k.hour);
             uint32_t i = node_of(b, &key);
@@ -491,14 +492,22 @@ const char report_cube_upsert_sql[] =
                                                 "parley_hist_merge(hist,"
                                                 " excluded.hist)" REPORT_COLUMNS(CUBE_ADD_);
 
-int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
+/* ?2 and ?3 (cuboid, level) are bound but not used: the same binding serves */
+const char report_recent_upsert_sql[] =
+    "INSERT INTO report_recent(account_id, start, inbox_id, channel, agent_id, team_id,"
+    " priority" REPORT_COLUMNS(CUBE_COL_) ", hist) VALUES (?1, ?4, ?5, ?6, ?7, ?8, "
+    "?9" REPORT_COLUMNS(CUBE_QM_) ", ?) ON CONFLICT(account_id, start, inbox_id, channel,"
+    " agent_id, team_id, priority) DO UPDATE SET writes = writes + 1, hist ="
+    " parley_hist_merge(hist, excluded.hist)" REPORT_COLUMNS(CUBE_ADD_) " RETURNING writes";
+
+static int flush(report_cube_t *b, sqlite3_stmt *upsert, bool all, int64_t *inserted)
 {
     if (!b->n) return SQLITE_OK;
     b->n_nodes = 0;
     if (b->index) memset(b->index, 0, sizeof *b->index * b->index_cap);
     if (b->hist) memset(b->hist, 0, sizeof *b->hist * b->hist_cap);
     b->n_hist = 0;
-    for (size_t i = 0; i < b->n; i++) spread(b, &b->facts[i]);
+    for (size_t i = 0; i < b->n; i++) spread(b, &b->facts[i], all);
     b->n = 0;
     b->flushes++;
     /* the histogram entries by node, then code: each node's blob in order */
@@ -531,10 +540,24 @@ int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
         else
             sqlite3_bind_null(upsert, 10 + RC_COUNT);
         int s = sqlite3_step(upsert);
+        if (s == SQLITE_ROW) { /* the recent table's RETURNING: 1 = a new row */
+            if (inserted && sqlite3_column_int64(upsert, 0) == 1) (*inserted)++;
+            s = sqlite3_step(upsert);
+        }
         rc = s == SQLITE_DONE ? SQLITE_OK : s;
     }
     sqlite3_reset(upsert);
     b->n_hist = 0;
     if (b->hist) memset(b->hist, 0, sizeof *b->hist * b->hist_cap);
     return rc;
+}
+
+int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
+{
+    return flush(b, upsert, true, NULL);
+}
+
+int report_cube_flush_recent(report_cube_t *b, sqlite3_stmt *upsert, int64_t *inserted)
+{
+    return flush(b, upsert, false, inserted);
 }

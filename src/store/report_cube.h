@@ -15,9 +15,14 @@
  * sorted list of (metric x bucket, n, sum_ms) in varints) merged by the SQL
  * function parley_hist_merge; so a row carries everything a report needs.
  *
- * Facts are buffered (report_cube_t) and written once per group commit,
- * where the coarse rows of a batch fold into one upsert each. Owned by the
- * store; desk/rollups.c decides the facts, desk/reports.c reads the sums.
+ * Facts are buffered (report_cube_t) and written once per group commit to
+ * their own rows of a small table, report_recent (the cross product at hour
+ * level: a commit dirties a few pages, not the 51 rows' pages of the cube);
+ * the store folds that table into the cube, where rows of the same unit
+ * merge into one upsert each, once it holds REPORT_RECENT_FOLD_AT rows. A
+ * read sums both. Bulk writers (a rebuild, a migration, the bench's fill)
+ * write the cube directly. Owned by the store; desk/rollups.c decides the
+ * facts, desk/reports.c reads the sums.
  */
 #ifndef PARLEY_STORE_REPORT_CUBE_H
 #define PARLEY_STORE_REPORT_CUBE_H
@@ -52,6 +57,9 @@ enum { CUBE_HOUR, CUBE_DAY, CUBE_MONTH, CUBE_LEVELS };
 int64_t cube_start(int level, int64_t h);
 int64_t cube_next(int level, int64_t start);
 
+/* report_recent holding this many rows is folded into the cube. */
+#define REPORT_RECENT_FOLD_AT 1024
+
 /* Facts waiting to be written. */
 typedef struct report_cube report_cube_t;
 
@@ -68,11 +76,16 @@ size_t report_cube_len(const report_cube_t *b);
 unsigned report_cube_flushes(const report_cube_t *b);
 void report_cube_truncate(report_cube_t *b, size_t len);
 
-/* The upsert a flush runs (prepare it on the connection written). */
+/* The upserts the flushes run (prepare them on the connection written). */
 extern const char report_cube_upsert_sql[];
+extern const char report_recent_upsert_sql[];
 /* Writes every buffered fact to all its rows (one upsert per distinct row)
  * and empties the buffer. Returns an SQLite result code. */
 int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert);
+/* Writes every buffered fact to its own row of report_recent (the cross
+ * product's hour; one upsert per distinct row), adds the rows it created to
+ * *inserted, and empties the buffer. */
+int report_cube_flush_recent(report_cube_t *b, sqlite3_stmt *upsert, int64_t *inserted);
 
 /* Registers parley_hist_merge(a, b) (the union of two histogram blobs) and
  * parley_hist_n(blob, metric) (its sample count) on db. */

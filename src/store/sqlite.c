@@ -196,6 +196,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
     if (rc == 0 && c->events_appended)
         for (int i = 0; i < STORE_MAX_HOOKS; i++)
             if (s->hooks[i].fn) s->hooks[i].fn(s->hooks[i].arg);
+    if (rc == 0) sq__reports_maintain(c);
 }
 
 int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)

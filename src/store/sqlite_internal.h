@@ -36,6 +36,10 @@ struct store_conn {
     /* Report rollup facts not yet written (sqlite_reports.c, report_cube.h):
      * written once per batch, before its COMMIT. */
     struct report_cube *cube;
+    /* Rows in report_recent as this connection knows them (writer only;
+     * another process's writes make it low: the fold only comes later). */
+    int64_t recent_n;
+    bool recent_known;
     int n_stmts;
     struct {
         const char *sql; /* keyed by address: queries are static strings */
@@ -53,6 +57,9 @@ int sq__reports_flush(store_conn_t *c);
 void sq__reports_mark(store_conn_t *c, sq_mark_t *m);
 void sq__reports_rewind(store_conn_t *c, const sq_mark_t *m);
 void sq__reports_forget(store_conn_t *c);
+/* After a commit: folds report_recent into the cube, in a transaction of its
+ * own, once it holds REPORT_RECENT_FOLD_AT rows (report_cube.h). */
+void sq__reports_maintain(store_conn_t *c);
 /* Migration 012's step in C (the rows of 005's tables into the cube). */
 int sq__migrate_012(store_conn_t *c);
 

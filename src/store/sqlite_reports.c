@@ -36,7 +36,8 @@ static report_cube_t *cube_of(store_conn_t *c)
     return c->cube;
 }
 
-static int flush(store_conn_t *c)
+/* Writes the buffered facts to all their cube rows (bulk writers). */
+static int flush_cube(store_conn_t *c)
 {
     if (!c->cube || !report_cube_len(c->cube)) return 0;
     sqlite3_stmt *st = sq__prep(c, report_cube_upsert_sql);
@@ -44,9 +45,112 @@ static int flush(store_conn_t *c)
     return sq__rc(c, report_cube_flush(c->cube, st));
 }
 
+static int recent_count(store_conn_t *c)
+{
+    if (c->recent_known) return 0;
+    sqlite3_stmt *st = sq__prep(c, "SELECT count(*) FROM report_recent");
+    int rc = st ? sq__one(c, st) : PARLEY_EIO;
+    if (rc) return rc;
+    c->recent_n = sqlite3_column_int64(st, 0);
+    c->recent_known = true;
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* Writes the buffered facts to their own rows of report_recent (a commit's). */
+static int flush(store_conn_t *c)
+{
+    if (!c->cube || !report_cube_len(c->cube)) return 0;
+    int rc = recent_count(c);
+    if (rc) return rc;
+    sqlite3_stmt *st = sq__prep(c, report_recent_upsert_sql);
+    if (!st) return PARLEY_EIO;
+    return sq__rc(c, report_cube_flush_recent(c->cube, st, &c->recent_n));
+}
+
 int sq__reports_flush(store_conn_t *c)
 {
     return flush(c);
+}
+
+typedef struct {
+    report_cube_t *cube;
+    const rollup_key_t *k;
+} fold_ctx_t;
+
+static void add_hist_entry(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms)
+{
+    fold_ctx_t *x = ctx;
+    report_cube_hist(x->cube, x->k, metric, bucket, n, sum_ms);
+}
+
+/* Everything into the cube: the buffered facts, then every row of
+ * report_recent (deleted). Inside the caller's transaction. */
+static int fold(store_conn_t *c)
+{
+    int rc = flush_cube(c);
+    if (rc) return rc;
+    sqlite3_stmt *st = sq__prep(c, "SELECT account_id, start, inbox_id, channel, agent_id,"
+                                   " team_id, priority" REPORT_COLUMNS(COL_) ", hist"
+                                   " FROM report_recent");
+    if (!st) return PARLEY_EIO;
+    report_cube_t *b = cube_of(c);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        rollup_key_t k = {.account_id = sqlite3_column_int64(st, 0),
+                          .hour = sqlite3_column_int64(st, 1),
+                          .inbox_id = sqlite3_column_int64(st, 2),
+                          .channel = (const char *)sqlite3_column_text(st, 3),
+                          .agent_id = sqlite3_column_int64(st, 4),
+                          .team_id = sqlite3_column_int64(st, 5),
+                          .priority = sqlite3_column_int(st, 6)};
+        int64_t v[RC_COUNT];
+        for (int i = 0; i < RC_COUNT; i++) v[i] = sqlite3_column_int64(st, 7 + i);
+        report_cube_add(b, &k, v);
+        fold_ctx_t x = {b, &k};
+        const void *blob = sqlite3_column_blob(st, 7 + RC_COUNT);
+        int len = sqlite3_column_bytes(st, 7 + RC_COUNT);
+        if (len > 0 && report_cube_hist_walk(blob, (size_t)len, add_hist_entry, &x) < 0) {
+            s = SQLITE_CORRUPT;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) {
+        report_cube_truncate(b, 0);
+        return sq__rc(c, s);
+    }
+    rc = flush_cube(c);
+    if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_recent"));
+    if (!rc) {
+        c->recent_n = 0;
+        c->recent_known = true;
+    }
+    return rc;
+}
+
+void sq__reports_maintain(store_conn_t *c)
+{
+    if (!c->recent_known || c->recent_n < REPORT_RECENT_FOLD_AT) return;
+    int64_t t0 = clock_mono_ns();
+    int64_t rows = c->recent_n;
+    int rc = sq__rc(c, sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    if (!rc) rc = fold(c);
+    if (!rc) rc = sq__rc(c, sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL));
+    if (rc) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        report_cube_truncate(cube_of(c), 0);
+        c->recent_known = false; /* counted again at the next flush */
+        log_msg(LOG_WARN, "reports.fold_failed",
+                "the recent report facts stay where they are (reads still count them);"
+                " retried after the next commit");
+        return;
+    }
+    log_line_t l;
+    log_begin(&l, LOG_DEBUG, "reports.folded", NULL);
+    log_int(&l, "rows", rows);
+    log_int(&l, "us", (clock_mono_ns() - t0) / 1000);
+    log_end(&l);
 }
 
 void sq__reports_mark(store_conn_t *c, sq_mark_t *m)
@@ -71,13 +175,13 @@ void sq__reports_forget(store_conn_t *c)
 static int rollup_add(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT])
 {
     report_cube_add(cube_of(c), k, v);
-    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush(c) : 0;
+    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush_cube(c) : 0;
 }
 
 static int hist_add(store_conn_t *c, const rollup_key_t *k, int metric, int bucket, int64_t ms)
 {
     report_cube_hist(cube_of(c), k, metric, bucket, 1, ms);
-    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush(c) : 0;
+    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush_cube(c) : 0;
 }
 
 /* Migration 012: 005's hourly tables (renamed *_005 by the SQL) into the
@@ -128,7 +232,7 @@ int sq__migrate_012(store_conn_t *c)
             report_cube_hist(cube_of(c), &k, sqlite3_column_int(st, 7), sqlite3_column_int(st, 8),
                              sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
         }
-        if (report_cube_len(c->cube) >= CUBE_FLUSH_AT && flush(c)) rc = SQLITE_ERROR;
+        if (report_cube_len(c->cube) >= CUBE_FLUSH_AT && flush_cube(c)) rc = SQLITE_ERROR;
     }
     sqlite3_finalize(r);
     sqlite3_finalize(h);
@@ -136,7 +240,7 @@ int sq__migrate_012(store_conn_t *c)
         sq__reports_forget(c);
         return PARLEY_EIO;
     }
-    int err = flush(c);
+    int err = flush_cube(c);
     if (!err)
         err = sq__rc(c, sqlite3_exec(c->db,
                                      "DROP TABLE report_rollups_005; DROP TABLE report_hist_005",
@@ -254,10 +358,15 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
 
 /* The filter of one segment: ?9 cuboid, ?10 level, [?2, ?3) start hours;
  * a dimension the cuboid folds holds -1 / '*' and is never filtered. */
-#define FILTER                                                                                     \
-    " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10 AND start >= ?2 AND start < ?3"        \
+#define FILTER_DIMS                                                                                \
     " AND (?4 = 0 OR inbox_id = ?4) AND (?5 = 0 OR team_id = ?5) AND (?6 = 0 OR agent_id = ?6)"    \
     " AND (?7 < 0 OR priority = ?7) AND (?8 IS NULL OR channel = ?8)"
+#define FILTER                                                                                     \
+    " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10 AND start >= ?2 AND start < ?3"        \
+    FILTER_DIMS
+/* report_recent: the facts not yet folded (?9, ?10 bound, unused). */
+#define FILTER_RECENT                                                                              \
+    " WHERE account_id = ?1 AND start >= ?2 AND start < ?3 AND ?9 = ?9 AND ?10 = ?10" FILTER_DIMS
 /* When every dimension the cuboid keeps is filtered, its rows are one run of
  * the partial index report_rollups_exact (dimensions before start): ?4..?8
  * are then the exact values, folded ones included. */
@@ -445,6 +554,20 @@ static const char agg_sql[] = AGG_COLS " FROM report_rollups" FILTER;
 /* named: without statistics SQLite takes the primary key's start range */
 #define FROM_EXACT " FROM report_rollups INDEXED BY report_rollups_exact"
 static const char agg_exact_sql[] = AGG_COLS FROM_EXACT FILTER_EXACT;
+static const char agg_recent_sql[] = AGG_COLS " FROM report_recent" FILTER_RECENT;
+
+/* A report's statements in one read transaction (unless c is in one): a fold
+ * committed between them would count its rows twice or not at all. */
+static bool read_begin(store_conn_t *c)
+{
+    return sqlite3_get_autocommit(c->db) &&
+           sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void read_end(store_conn_t *c, bool began)
+{
+    if (began) sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
 
 static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g,
                      report_agg_t **out, int *n)
@@ -454,8 +577,9 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
         plan(floor_hour(f->since), floor_hour(f->until + HOUR_MS - 1), max_level_of(g), segs);
     int cuboid = cuboid_for(f, g);
     bool exact = exact_for(f, cuboid);
-    sqlite3_stmt *st = sq__prep(c, exact ? agg_exact_sql : agg_sql);
-    if (!st) return PARLEY_EIO;
+    sqlite3_stmt *cube = sq__prep(c, exact ? agg_exact_sql : agg_sql),
+                 *recent = sq__prep(c, agg_recent_sql);
+    if (!cube || !recent) return PARLEY_EIO;
     /* as many groups as a series has points (zeroed pages: calloc maps them) */
     int64_t span = nseg ? segs[nseg - 1].b - segs[0].a : 0;
     int64_t want = g == RG_HOUR   ? span
@@ -467,9 +591,15 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
     gmap_t m;
     gmap_init(&m, 64);
     *n = 0;
-    for (int s = 0; s < nseg && rc == SQLITE_DONE; s++) {
+    bool began = read_begin(c);
+    /* the cube's segments, then the recent facts of the whole period */
+    for (int s = 0; s <= nseg && nseg && rc == SQLITE_DONE; s++) {
+        sqlite3_stmt *st = s < nseg ? cube : recent;
         sqlite3_reset(st);
-        bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
+        if (s < nseg)
+            bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
+        else
+            bind_segment(st, f, CUBE_FULL, false, CUBE_HOUR, segs[0].a, segs[nseg - 1].b);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t start = sqlite3_column_int64(st, 0);
             int64_t group = g == RG_HOUR    ? start
@@ -499,7 +629,9 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
             }
         }
     }
-    sqlite3_reset(st);
+    sqlite3_reset(cube);
+    sqlite3_reset(recent);
+    read_end(c, began);
     gmap_free(&m);
     if (rc != SQLITE_DONE) {
         free(groups);
@@ -516,6 +648,8 @@ static const char backlog_sql[] =
     "SELECT coalesce(sum(backlog_delta), 0) FROM report_rollups" FILTER;
 static const char backlog_exact_sql[] =
     "SELECT coalesce(sum(backlog_delta), 0)" FROM_EXACT FILTER_EXACT;
+static const char backlog_recent_sql[] =
+    "SELECT coalesce(sum(backlog_delta), 0) FROM report_recent" FILTER_RECENT;
 
 /* The backlog is a running total: every delta before the period's end. */
 static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
@@ -525,16 +659,25 @@ static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
     *out = 0;
     int cuboid = cuboid_for(f, RG_NONE);
     bool exact = exact_for(f, cuboid);
-    for (int s = 0; s < nseg; s++) {
-        sqlite3_stmt *st = sq__prep(c, exact ? backlog_exact_sql : backlog_sql);
-        if (!st) return PARLEY_EIO;
-        bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
-        int rc = sq__one(c, st);
-        if (rc) return rc;
+    bool began = read_begin(c);
+    int rc = 0;
+    for (int s = 0; s <= nseg && nseg && !rc; s++) {
+        sqlite3_stmt *st =
+            sq__prep(c, s == nseg ? backlog_recent_sql : exact ? backlog_exact_sql : backlog_sql);
+        if (!st) {
+            rc = PARLEY_EIO;
+            break;
+        }
+        if (s < nseg)
+            bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
+        else
+            bind_segment(st, f, CUBE_FULL, false, CUBE_HOUR, segs[0].a, segs[nseg - 1].b);
+        if ((rc = sq__one(c, st)) != 0) break;
         *out += sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
     }
-    return 0;
+    read_end(c, began);
+    return rc;
 }
 
 #define CONV_FILTER                                                                                \
@@ -715,6 +858,11 @@ static int clear(store_conn_t *c)
 {
     sq__reports_forget(c);
     int rc = sq__run(c, sq__prep(c, "DELETE FROM report_rollups"));
+    if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_recent"));
+    if (!rc) {
+        c->recent_n = 0;
+        c->recent_known = true;
+    }
     if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_conversations"));
     return rc;
 }
@@ -749,6 +897,7 @@ const struct store_reports_ops sq__reports_ops = {
     .conv_get = conv_get,
     .conv_put = conv_put,
     .flush = flush,
+    .fold = fold,
     .aggregate = aggregate,
     .backlog = backlog,
     .conv_list = conv_list,

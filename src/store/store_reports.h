@@ -92,6 +92,10 @@ typedef struct store_reports_ops {
     /* Writes what rollup_add and hist_add buffered on c (a group commit does
      * it before its COMMIT; a connection written outside one must). */
     int (*flush)(store_conn_t *c);
+    /* Writes everything into the cube proper: what is buffered on c and the
+     * recent facts (report_cube.h); in c's transaction. verify compares
+     * folded tables. */
+    int (*fold)(store_conn_t *c);
     /* PARLEY_ENOENT when the conversation has no report state yet. */
     int (*conv_get)(store_conn_t *c, int64_t conversation_id, rconv_t *out);
     int (*conv_put)(store_conn_t *c, const rconv_t *in);

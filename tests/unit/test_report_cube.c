@@ -9,7 +9,10 @@
  * queries (periods from one hour to the whole range, aligned or not; any
  * filter set; every grouping) are answered by `aggregate` and `backlog` and
  * compared, counter by counter and bucket by bucket, with sums over the facts
- * kept in memory. Also: the time levels' boundaries, and the blob merge.
+ * kept in memory: first with the facts split between the cube and the
+ * recent table (folded at 1,024 rows while the batches ran), then again once
+ * everything is folded. Also: the time levels' boundaries, the blob merge,
+ * the upgrade from schema 11.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,9 +234,24 @@ static void random_period(report_filter_t *f)
     if (f->until <= f->since) f->until = f->since + 1;
 }
 
-static void test_aggregate_equals_facts(void **state)
+/* Rows in a table of the test's database (read beside the store). */
+static int64_t table_rows(const char *table)
 {
-    (void)state;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void run_queries(void)
+{
     const struct store_reports_ops *ops = store->ops->reports;
     store_conn_t *c = store->ops->reader(store);
     static const report_group_t groups[] = {RG_NONE, RG_HOUR, RG_AGENT, RG_INBOX,
@@ -280,6 +298,30 @@ static void test_aggregate_equals_facts(void **state)
         free(got);
     }
     assert_true(checked_groups > N_QUERY); /* the queries did find facts */
+}
+
+static void test_aggregate_equals_facts(void **state)
+{
+    (void)state;
+    /* both sources hold facts: 4,000 distinct ones went through 1,024-row folds */
+    int64_t recent = table_rows("report_recent");
+    assert_true(recent > 0 && recent < REPORT_RECENT_FOLD_AT);
+    assert_true(table_rows("report_rollups") > 0);
+    run_queries();
+}
+
+static int fold_tx(store_conn_t *c, void *p)
+{
+    (void)p;
+    return store->ops->reports->fold(c);
+}
+
+static void test_aggregate_after_fold(void **state)
+{
+    (void)state;
+    assert_int_equal(store->ops->write(store, fold_tx, NULL), 0);
+    assert_int_equal(table_rows("report_recent"), 0);
+    run_queries();
 }
 
 static void test_levels(void **state)
@@ -350,7 +392,8 @@ static void test_migrate_012(void **state)
     /* back to schema 11 with 005's layout and two hours of rows */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    exec_ok(db, "DROP TABLE report_rollups; DELETE FROM schema_migrations WHERE version = 12;"
+    exec_ok(db, "DROP TABLE report_rollups; DROP TABLE report_recent;"
+                " DELETE FROM schema_migrations WHERE version >= 12;"
                 "CREATE TABLE report_rollups (account_id INTEGER NOT NULL, hour INTEGER NOT NULL,"
                 " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER NOT NULL,"
                 " team_id INTEGER NOT NULL, priority INTEGER NOT NULL" REPORT_COLUMNS(
@@ -424,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_migrate_012),
         cmocka_unit_test(test_aggregate_equals_facts),
+        cmocka_unit_test(test_aggregate_after_fold),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
