@@ -493,12 +493,14 @@ const char report_cube_upsert_sql[] =
                                                 " excluded.hist)" REPORT_COLUMNS(CUBE_ADD_);
 
 /* ?2 and ?3 (cuboid, level) are bound but not used: the same binding serves */
+/* clang-format off */
 const char report_recent_upsert_sql[] =
     "INSERT INTO report_recent(account_id, start, inbox_id, channel, agent_id, team_id,"
     " priority" REPORT_COLUMNS(CUBE_COL_) ", hist) VALUES (?1, ?4, ?5, ?6, ?7, ?8, "
     "?9" REPORT_COLUMNS(CUBE_QM_) ", ?) ON CONFLICT(account_id, start, inbox_id, channel,"
     " agent_id, team_id, priority) DO UPDATE SET writes = writes + 1, hist ="
     " parley_hist_merge(hist, excluded.hist)" REPORT_COLUMNS(CUBE_ADD_) " RETURNING writes";
+/* clang-format on */
 
 static int flush(report_cube_t *b, sqlite3_stmt *upsert, bool all, int64_t *inserted)
 {

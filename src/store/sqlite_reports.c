@@ -90,9 +90,11 @@ static int fold(store_conn_t *c)
 {
     int rc = flush_cube(c);
     if (rc) return rc;
+    /* clang-format off */
     sqlite3_stmt *st = sq__prep(c, "SELECT account_id, start, inbox_id, channel, agent_id,"
                                    " team_id, priority" REPORT_COLUMNS(COL_) ", hist"
                                    " FROM report_recent");
+    /* clang-format on */
     if (!st) return PARLEY_EIO;
     report_cube_t *b = cube_of(c);
     int s;
@@ -362,8 +364,8 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
     " AND (?4 = 0 OR inbox_id = ?4) AND (?5 = 0 OR team_id = ?5) AND (?6 = 0 OR agent_id = ?6)"    \
     " AND (?7 < 0 OR priority = ?7) AND (?8 IS NULL OR channel = ?8)"
 #define FILTER                                                                                     \
-    " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10 AND start >= ?2 AND start < ?3"        \
-    FILTER_DIMS
+    " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10"                                       \
+    " AND start >= ?2 AND start < ?3" FILTER_DIMS
 /* report_recent: the facts not yet folded (?9, ?10 bound, unused). */
 #define FILTER_RECENT                                                                              \
     " WHERE account_id = ?1 AND start >= ?2 AND start < ?3 AND ?9 = ?9 AND ?10 = ?10" FILTER_DIMS
@@ -662,8 +664,9 @@ static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
     bool began = read_begin(c);
     int rc = 0;
     for (int s = 0; s <= nseg && nseg && !rc; s++) {
-        sqlite3_stmt *st =
-            sq__prep(c, s == nseg ? backlog_recent_sql : exact ? backlog_exact_sql : backlog_sql);
+        sqlite3_stmt *st = sq__prep(c, s == nseg ? backlog_recent_sql
+                                       : exact   ? backlog_exact_sql
+                                                 : backlog_sql);
         if (!st) {
             rc = PARLEY_EIO;
             break;
