@@ -131,7 +131,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
     wait_port "$port" healthz
     "$BUILD/bench/ingest_load" "$port" "$inbox" "$secret" "$INGEST_N" 64 "$CORPUS" || true
     kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
-    echo "report rows written: $(sqlite3 "$dir/ingest.db" 'SELECT count(*) FROM report_rollups') rollup, $(sqlite3 "$dir/ingest.db" 'SELECT count(*) FROM report_conversations') conversation"
+    echo "report rows written: $(sqlite3 "$dir/ingest.db" 'SELECT count(*) FROM report_rollups') cube, $(sqlite3 "$dir/ingest.db" 'SELECT count(*) FROM report_recent') recent, $(sqlite3 "$dir/ingest.db" 'SELECT count(*) FROM report_conversations') conversation"
     if grep -q '"level":"error"' "$WORK/ingest-$1.log"; then echo "server logged errors:"; grep '"level":"error"' "$WORK/ingest-$1.log" | head -5; fi
     rm -rf "$dir"
   }

@@ -40,6 +40,7 @@ struct store_conn {
      * another process's writes make it low: the fold only comes later). */
     int64_t recent_n;
     bool recent_known;
+    bool folding; /* a fold under way: one chunk after each commit */
     int n_stmts;
     struct {
         const char *sql; /* keyed by address: queries are static strings */

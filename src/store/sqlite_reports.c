@@ -84,20 +84,24 @@ static void add_hist_entry(void *ctx, int metric, int bucket, int64_t n, int64_t
     report_cube_hist(x->cube, x->k, metric, bucket, n, sum_ms);
 }
 
-/* Everything into the cube: the buffered facts, then every row of
- * report_recent (deleted). Inside the caller's transaction. */
-static int fold(store_conn_t *c)
+#define RECENT_KEY "account_id, start, inbox_id, channel, agent_id, team_id, priority"
+
+/* Moves the first `limit` rows of report_recent (key order; -1 = all) into
+ * the cube and deletes them; *moved says how many. In the caller's
+ * transaction, with nothing buffered. */
+static int fold_some(store_conn_t *c, int limit, int64_t *moved)
 {
-    int rc = flush_cube(c);
-    if (rc) return rc;
     /* clang-format off */
-    sqlite3_stmt *st = sq__prep(c, "SELECT account_id, start, inbox_id, channel, agent_id,"
-                                   " team_id, priority" REPORT_COLUMNS(COL_) ", hist"
-                                   " FROM report_recent");
+    sqlite3_stmt *st = sq__prep(c, "SELECT " RECENT_KEY REPORT_COLUMNS(COL_) ", hist"
+                                   " FROM report_recent ORDER BY " RECENT_KEY " LIMIT ?1");
     /* clang-format on */
     if (!st) return PARLEY_EIO;
+    sqlite3_bind_int(st, 1, limit);
     report_cube_t *b = cube_of(c);
+    rollup_key_t last = {0};
+    char last_channel[32] = "";
     int s;
+    *moved = 0;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         rollup_key_t k = {.account_id = sqlite3_column_int64(st, 0),
                           .hour = sqlite3_column_int64(st, 1),
@@ -116,14 +120,40 @@ static int fold(store_conn_t *c)
             s = SQLITE_CORRUPT;
             break;
         }
+        last = k;
+        snprintf(last_channel, sizeof last_channel, "%s", k.channel ? k.channel : "");
+        (*moved)++;
     }
     sqlite3_reset(st);
     if (s != SQLITE_DONE) {
         report_cube_truncate(b, 0);
         return sq__rc(c, s);
     }
-    rc = flush_cube(c);
-    if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_recent"));
+    if (!*moved) return 0;
+    int rc = flush_cube(c);
+    if (rc) return rc;
+    /* the rows read: the key prefix up to the last one (same transaction) */
+    st = sq__prep(c, "DELETE FROM report_recent WHERE (" RECENT_KEY ") <= (?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return PARLEY_EIO;
+    sqlite3_bind_int64(st, 1, last.account_id);
+    sqlite3_bind_int64(st, 2, last.hour);
+    sqlite3_bind_int64(st, 3, last.inbox_id);
+    sqlite3_bind_text(st, 4, last_channel, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, last.agent_id);
+    sqlite3_bind_int64(st, 6, last.team_id);
+    sqlite3_bind_int(st, 7, last.priority);
+    if ((rc = sq__run(c, st)) != 0) return rc;
+    c->recent_n = c->recent_n > *moved ? c->recent_n - *moved : 0;
+    return 0;
+}
+
+/* Everything into the cube: the buffered facts, then every row of
+ * report_recent. Inside the caller's transaction. */
+static int fold(store_conn_t *c)
+{
+    int64_t moved;
+    int rc = flush_cube(c);
+    if (!rc) rc = fold_some(c, -1, &moved);
     if (!rc) {
         c->recent_n = 0;
         c->recent_known = true;
@@ -131,26 +161,34 @@ static int fold(store_conn_t *c)
     return rc;
 }
 
+/* A fold moves this many rows per transaction: the writer pauses for one
+ * chunk at a time (tens of ms on the benchmark machine), not the table. */
+#define FOLD_CHUNK 256
+
 void sq__reports_maintain(store_conn_t *c)
 {
-    if (!c->recent_known || c->recent_n < REPORT_RECENT_FOLD_AT) return;
-    int64_t t0 = clock_mono_ns();
-    int64_t rows = c->recent_n;
+    if (!c->recent_known || (!c->folding && c->recent_n < REPORT_RECENT_FOLD_AT)) return;
+    int64_t t0 = clock_mono_ns(), moved = 0;
     int rc = sq__rc(c, sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
-    if (!rc) rc = fold(c);
+    if (!rc) rc = fold_some(c, FOLD_CHUNK, &moved);
     if (!rc) rc = sq__rc(c, sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL));
     if (rc) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         report_cube_truncate(cube_of(c), 0);
         c->recent_known = false; /* counted again at the next flush */
+        c->folding = false;
         log_msg(LOG_WARN, "reports.fold_failed",
                 "the recent report facts stay where they are (reads still count them);"
-                " retried after the next commit");
+                " retried after a later commit");
         return;
     }
+    /* a fold runs to the end, a chunk after each commit */
+    c->folding = moved == FOLD_CHUNK;
+    if (!c->folding) c->recent_n = 0;
     log_line_t l;
-    log_begin(&l, LOG_DEBUG, "reports.folded", NULL);
-    log_int(&l, "rows", rows);
+    log_begin(&l, LOG_INFO, "reports.folded", NULL);
+    log_int(&l, "rows", moved);
+    log_int(&l, "left", c->recent_n);
     log_int(&l, "us", (clock_mono_ns() - t0) / 1000);
     log_end(&l);
 }
