@@ -38,13 +38,14 @@ static int conn_open(sqlite_store_t *s, store_conn_t **out, parley_err_t *err)
     sqlite3_busy_timeout(c->db, 5000);
     sqlite3_extended_result_codes(c->db, 1);
     report_cube_register(c->db); /* the report rows' histogram merge */
-    /* mmap_size (clamped to SQLite's build limit, 2 GiB on Debian): reads of the
-     * database file come straight from the page cache
-     * instead of a pread copy per page (a quarter of a long timeline's time);
-     * writes still go through the WAL. */
+    /* No mmap (mmap_size stays 0): in WAL mode a connection that begins a
+     * read after any commit unmaps its whole mapping (SQLite's pager resets
+     * on a changed WAL) and faults it back in, so under writes every reader
+     * paid a munmap with a TLB shootdown per request (8% of the ingest
+     * profile; ingest +9% without it, reads on the 1M database unchanged:
+     * bench/RESULTS.md, 2026-11-26 fourth session). */
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                          " PRAGMA mmap_size=1099511627776;";
+                          " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         parley_errf(err, PARLEY_EIO, "db", "cannot prepare database %s: %s", s->path,
