@@ -247,36 +247,59 @@ static void hub_remove(stream_hub_t *h, stream_t *s)
 
 /* ---- one stream ---------------------------------------------------------- */
 
-/* The same object GET /api/v1/events gives for e (h_events.c): keep in step. */
-static json_t *event_json(const event_row_t *e, json_t *payload)
-{
-    char at[32];
-    clock_format_iso(e->at, at);
-    return json_pack("{s:I, s:s, s:{s:s, s:I}, s:s, s:{s:s, s:I}, s:O, s:s}", "id",
-                     (json_int_t)e->id, "at", at, "actor", "kind", e->actor_kind, "id",
-                     (json_int_t)e->actor_id, "type", e->type, "subject", "kind", e->subject_kind,
-                     "id", (json_int_t)e->subject_id, "payload", payload, "hash", e->hash);
-}
-
-/* Account scoping is the query's; this adds the personal events rule. */
-static bool visible(const stream_t *s, const event_row_t *e, const json_t *payload)
+/* Account scoping is the query's; this adds the personal events rule (only
+ * notification.* payloads are parsed for it). */
+static bool visible(const stream_t *s, const event_row_t *e)
 {
     if (strncmp(e->type, "notification.", 13) != 0) return true;
+    json_t *payload = json_loads(e->payload ? e->payload : "{}", 0, NULL);
     json_t *uid = json_object_get(payload, "user_id");
-    return json_is_integer(uid) && json_integer_value(uid) == s->user_id;
+    bool mine = json_is_integer(uid) && json_integer_value(uid) == s->user_id;
+    json_decref(payload);
+    return mine;
 }
 
-static void put_event(stream_t *s, const event_row_t *e, json_t *payload)
+static void put_str(buf_t *b, const char *v)
+{
+    json_escape_to(b, v ? v : "", v ? strlen(v) : 0);
+}
+
+/* The object GET /api/v1/events gives for e (h_events.c: keep in step),
+ * written the way json_dump_to would (compact, keys sorted) without building
+ * it: the stored payload is already compact JSON with sorted keys, spliced
+ * in as it is. With 50 agents streaming, parsing and dumping each event per
+ * stream was the stream's whole cost (14% of a busy server with one). */
+static void put_event(stream_t *s, const event_row_t *e)
 {
     buf_t *b = &s->out;
     buf_printf(b, "id: %lld\nevent: ", (long long)e->id);
     for (const char *p = e->type; *p; p++)
         if (*p != '\n' && *p != '\r') buf_putc(b, *p); /* a newline would end the field */
-    buf_puts(b, "\ndata: ");
-    json_t *v = event_json(e, payload);
-    json_dump_to(b, v); /* compact: one line */
-    json_decref(v);
-    buf_puts(b, "\n\n");
+    char at[32];
+    clock_format_iso(e->at, at);
+    buf_printf(b, "\ndata: {\"actor\":{\"id\":%lld,\"kind\":", (long long)e->actor_id);
+    put_str(b, e->actor_kind);
+    buf_puts(b, "},\"at\":");
+    put_str(b, at);
+    buf_puts(b, ",\"hash\":");
+    put_str(b, e->hash);
+    buf_printf(b, ",\"id\":%lld,\"payload\":", (long long)e->id);
+    const char *p = e->payload && *e->payload ? e->payload : "{}";
+    if (strpbrk(p, "\r\n")) { /* never written so; a data line must stay one line */
+        json_t *v = json_loads(p, 0, NULL);
+        if (v)
+            json_dump_to(b, v);
+        else
+            buf_puts(b, "{}");
+        json_decref(v);
+    } else {
+        buf_puts(b, p);
+    }
+    buf_printf(b, ",\"subject\":{\"id\":%lld,\"kind\":", (long long)e->subject_id);
+    put_str(b, e->subject_kind);
+    buf_puts(b, "},\"type\":");
+    put_str(b, e->type);
+    buf_puts(b, "}\n\n");
 }
 
 /* Appends the visible events of one page after the cursor; *more when the
@@ -294,10 +317,7 @@ static int read_events(stream_t *s, bool *more)
     int n;
     int rc = st->ops->event_list(c, &f, &a, &rows, &n);
     for (int i = 0; rc == 0 && i < n; i++) {
-        json_t *payload = json_loads(rows[i].payload, 0, NULL);
-        if (!payload) payload = json_object();
-        if (visible(s, &rows[i], payload)) put_event(s, &rows[i], payload);
-        json_decref(payload);
+        if (visible(s, &rows[i])) put_event(s, &rows[i]);
         s->cursor = rows[i].id;
     }
     if (rc == 0) *more = n == STREAM_PAGE;

@@ -200,7 +200,9 @@ def test_live_events_arrive_in_order_as_the_events_api_shows_them():
     assert st.status == 200, st.headers
     assert st.header("content-type") == "text/event-stream"
     assert st.header("cache-control") == "no-store"
-    r = admin.post("/api/v1/users", {"email": "live@acme.test", "role": "analyst"})
+    # a name that needs escaping: the stored payload is spliced into the data line
+    r = admin.post("/api/v1/users", {"email": "live@acme.test", "role": "analyst",
+                                     "name": 'Zo\u00eb "Z" \\ a\nb\u2028 \U0001F600'})
     assert r.status == 201
     touch(admin)
     assert admin.post("/api/v1/tokens", {"name": "live"}).status == 201
@@ -214,6 +216,7 @@ def test_live_events_arrive_in_order_as_the_events_api_shows_them():
     api = api_events_after(admin, ids[0] - 1)
     assert [e["data"] for e in evs] == api[:3], (evs, api[:3])
     assert evs[0]["data"]["payload"]["email"] == "live@acme.test"
+    assert evs[0]["data"]["payload"]["name"] == 'Zo\u00eb "Z" \\ a\nb\u2028 \U0001F600'
     st.quiet(1.5)
     st.close()
 
