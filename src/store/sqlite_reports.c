@@ -606,7 +606,9 @@ static bool read_begin(store_conn_t *c)
 
 static void read_end(store_conn_t *c, bool began)
 {
-    if (began) sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    /* never left open: the connection would keep this snapshot for good */
+    if (began && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g,
