@@ -68,6 +68,7 @@ static void conn_close(store_conn_t *c)
     free(c->fts_messages.v);
     free(c->fts_contacts.v);
     report_cube_free(c->cube);
+    sq__agents_free(c);
     for (int i = 0; i < c->n_stmts; i++) sqlite3_finalize(c->stmts[i].stmt);
     sqlite3_close(c->db);
     free(c);
@@ -177,6 +178,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
             exec_simple(c, "ROLLBACK TO job");
             c->events_appended = appended;
             sq__reports_rewind(c, &facts);
+            sq__agents_forget(c);
         }
         exec_simple(c, "RELEASE job");
     }
@@ -193,7 +195,10 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
         for (write_job_t *j = batch; j; j = j->next)
             if (j->rc == 0) j->rc = rc;
     }
-    if (rc != 0) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc != 0) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        sq__agents_forget(c);
+    }
     if (rc == 0 && c->events_appended)
         for (int i = 0; i < STORE_MAX_HOOKS; i++)
             if (s->hooks[i].fn) s->hooks[i].fn(s->hooks[i].arg);

@@ -101,6 +101,7 @@ static int team_inbox_count(store_conn_t *c, int64_t account_id, int64_t id, int
 static int team_delete(store_conn_t *c, int64_t account_id, int64_t id, int64_t now,
                        int64_t *detached)
 {
+    sq__agents_forget(c); /* its members leave the router's cached teams */
     /* teams(id) is referenced without ON DELETE by inboxes and conversations:
      * let go of the team there first, or the foreign key refuses the delete. */
     int rc = sq__run(c, sq__q(c,
@@ -156,6 +157,7 @@ static int team_members_list(store_conn_t *c, int64_t account_id, int64_t team_i
 static int team_members_replace(store_conn_t *c, int64_t account_id, int64_t team_id,
                                 const int64_t *user_ids, size_t n)
 {
+    sq__agents_forget(c);
     int rc = sq__run(c, sq__q(c, "DELETE FROM team_members WHERE team_id = ? AND account_id = ?",
                               "ii", team_id, account_id));
     for (size_t i = 0; i < n && !rc; i++)

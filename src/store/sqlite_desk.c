@@ -813,12 +813,20 @@ static int message_search(store_conn_t *c, int64_t account_id, const char *fts_q
 
 /* ---- counters -------------------------------------------------------------- */
 
+static void add_load(agent_row_t *r, int64_t delta);
+static void agents_touch(store_conn_t *c, int64_t account_id, int64_t user_id,
+                         void (*fn)(agent_row_t *r, int64_t v), int64_t v);
+static int64_t open_key_user(const char *key);
+
 static int counter_add(store_conn_t *c, int64_t account_id, const char *key, int64_t delta)
 {
-    return run(c, q(c,
-                    "INSERT INTO counters(account_id, key, value) VALUES (?, ?, ?)"
-                    " ON CONFLICT(account_id, key) DO UPDATE SET value = value + excluded.value",
-                    "isi", account_id, key, delta));
+    int rc = run(c, q(c,
+                      "INSERT INTO counters(account_id, key, value) VALUES (?, ?, ?)"
+                      " ON CONFLICT(account_id, key) DO UPDATE SET value = value + excluded.value",
+                      "isi", account_id, key, delta));
+    int64_t user = rc ? 0 : open_key_user(key);
+    if (user) agents_touch(c, account_id, user, add_load, delta); /* the router's cache */
+    return rc;
 }
 
 static int counter_get(store_conn_t *c, int64_t account_id, const char *key, int64_t *value)
@@ -865,8 +873,8 @@ static void agent_read(sqlite3_stmt *st, arena_t *a, agent_row_t *r)
     r->last_assigned_at = col_i(st, 4);
 }
 
-static int agents_for(store_conn_t *c, int64_t account_id, int64_t team_id, arena_t *a,
-                      agent_row_t **out, int *n)
+static int agents_query(store_conn_t *c, int64_t account_id, int64_t team_id, arena_t *a,
+                        agent_row_t **out, int *n)
 {
     /* Online agents only (the router never picks another); load comes from
      * the maintained counters, never from a COUNT. */
@@ -886,13 +894,128 @@ static int agents_for(store_conn_t *c, int64_t account_id, int64_t team_id, aren
     READ_ROWS(c, st, a, out, n, 1000, agent_row_t, agent_read);
 }
 
+/* The router's agents, cached on the writer connection (sqlite_internal.h):
+ * the query above read ~100 rows per routed conversation (a seventh of the
+ * writer's time on the Messenger bench). An entry is exact as long as every
+ * change to its inputs either updates it (counter_add of a user's open
+ * count, agent_assigned) or drops the cache (users, teams and members
+ * written, a rolled-back job or batch: sq__agents_forget), and no other
+ * process committed (PRAGMA data_version moves only for their commits). */
+#define AGENT_SLOTS 8
+
+struct agent_cache {
+    int64_t data_version;
+    struct {
+        bool used;
+        int64_t account_id, team_id;
+        agent_row_t *rows;
+        int n;
+    } slot[AGENT_SLOTS];
+    unsigned next;
+};
+
+void sq__agents_forget(store_conn_t *c)
+{
+    struct agent_cache *k = c->agents;
+    if (!k) return;
+    for (int i = 0; i < AGENT_SLOTS; i++) {
+        free(k->slot[i].rows);
+        k->slot[i].rows = NULL;
+        k->slot[i].used = false;
+    }
+}
+
+void sq__agents_free(store_conn_t *c)
+{
+    sq__agents_forget(c);
+    free(c->agents);
+    c->agents = NULL;
+}
+
+static bool is_writer(const store_conn_t *c)
+{
+    return c->owner && c->owner->writer == c;
+}
+
+/* The user's id when key is "user:<id>:open", else 0. */
+static int64_t open_key_user(const char *key)
+{
+    if (strncmp(key, "user:", 5) != 0) return 0;
+    char *end;
+    long long id = strtoll(key + 5, &end, 10);
+    return end != key + 5 && strcmp(end, ":open") == 0 && id > 0 ? id : 0;
+}
+
+/* Calls fn on every cached row of the user (several teams may hold it). */
+static void agents_touch(store_conn_t *c, int64_t account_id, int64_t user_id,
+                         void (*fn)(agent_row_t *r, int64_t v), int64_t v)
+{
+    struct agent_cache *k = c->agents;
+    if (!k || !is_writer(c)) return;
+    for (int i = 0; i < AGENT_SLOTS; i++) {
+        if (!k->slot[i].used || k->slot[i].account_id != account_id) continue;
+        for (int j = 0; j < k->slot[i].n; j++)
+            if (k->slot[i].rows[j].user_id == user_id) fn(&k->slot[i].rows[j], v);
+    }
+}
+
+static void add_load(agent_row_t *r, int64_t delta)
+{
+    r->load += delta;
+}
+
+static void set_assigned(agent_row_t *r, int64_t at)
+{
+    r->last_assigned_at = at;
+}
+
+static int agents_for(store_conn_t *c, int64_t account_id, int64_t team_id, arena_t *a,
+                      agent_row_t **out, int *n)
+{
+    if (!is_writer(c)) return agents_query(c, account_id, team_id, a, out, n);
+    if (!c->agents) c->agents = xcalloc(1, sizeof *c->agents);
+    struct agent_cache *k = c->agents;
+    sqlite3_stmt *dv = q(c, "PRAGMA data_version", "");
+    int rc = dv ? one(c, dv) : PARLEY_EIO;
+    if (rc) return rc;
+    int64_t version = col_i(dv, 0);
+    sqlite3_reset(dv);
+    if (version != k->data_version) { /* another process wrote */
+        sq__agents_forget(c);
+        k->data_version = version;
+    }
+    for (int i = 0; i < AGENT_SLOTS; i++)
+        if (k->slot[i].used && k->slot[i].account_id == account_id &&
+            k->slot[i].team_id == team_id) {
+            *n = k->slot[i].n;
+            *out = arena_alloc(a, sizeof **out * (size_t)(*n > 0 ? *n : 1));
+            if (*n) memcpy(*out, k->slot[i].rows, sizeof **out * (size_t)*n);
+            return 0;
+        }
+    if ((rc = agents_query(c, account_id, team_id, a, out, n))) return rc;
+    unsigned i = k->next++ % AGENT_SLOTS;
+    free(k->slot[i].rows);
+    k->slot[i].rows = xmalloc(sizeof *k->slot[i].rows * (size_t)(*n > 0 ? *n : 1));
+    for (int j = 0; j < *n; j++) {
+        k->slot[i].rows[j] = (*out)[j];
+        k->slot[i].rows[j].availability = "online"; /* the query's filter; not the arena's */
+    }
+    k->slot[i].n = *n;
+    k->slot[i].account_id = account_id;
+    k->slot[i].team_id = team_id;
+    k->slot[i].used = true;
+    return 0;
+}
+
 static int agent_assigned(store_conn_t *c, int64_t account_id, int64_t user_id, int64_t now)
 {
-    return run(c,
-               q(c,
-                 "INSERT INTO agent_state(user_id, account_id, last_assigned_at) VALUES (?, ?, ?)"
-                 " ON CONFLICT(user_id) DO UPDATE SET last_assigned_at = excluded.last_assigned_at",
-                 "iii", user_id, account_id, now));
+    int rc = run(c, q(c,
+                      "INSERT INTO agent_state(user_id, account_id, last_assigned_at)"
+                      " VALUES (?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET"
+                      " last_assigned_at = excluded.last_assigned_at",
+                      "iii", user_id, account_id, now));
+    if (!rc) agents_touch(c, account_id, user_id, set_assigned, now);
+    return rc;
 }
 
 /* ---- notifications and outbox ---------------------------------------------- */

@@ -41,6 +41,8 @@ struct store_conn {
     int64_t recent_n;
     bool recent_known;
     bool folding; /* a fold under way: one chunk after each commit */
+    /* The router's agents per account and team (writer only; sqlite_desk.c). */
+    struct agent_cache *agents;
     int n_stmts;
     struct {
         const char *sql; /* keyed by address: queries are static strings */
@@ -61,6 +63,9 @@ void sq__reports_forget(store_conn_t *c);
 /* After a commit: folds report_recent into the cube, in a transaction of its
  * own, once it holds REPORT_RECENT_FOLD_AT rows (report_cube.h). */
 void sq__reports_maintain(store_conn_t *c);
+/* Drops the router's cached agents (their inputs changed or rolled back). */
+void sq__agents_forget(store_conn_t *c);
+void sq__agents_free(store_conn_t *c);
 /* Migration 012's step in C (the rows of 005's tables into the cube). */
 int sq__migrate_012(store_conn_t *c);
 

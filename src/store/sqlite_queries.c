@@ -61,6 +61,7 @@ static void user_read(sqlite3_stmt *st, arena_t *a, user_row_t *u)
 
 static int user_create(store_conn_t *c, const user_row_t *u, int64_t *id)
 {
+    sq__agents_forget(c); /* the router's cache (sqlite_desk.c) */
     int rc = run(c, q(c,
                       "INSERT INTO users(account_id, email, name, role, status, availability,"
                       " password_hash, must_change_password, capacity, created_at, updated_at)"
@@ -113,6 +114,7 @@ static int user_list(store_conn_t *c, const page_t *p, arena_t *a, user_row_t **
 
 static int user_update(store_conn_t *c, const user_row_t *u)
 {
+    sq__agents_forget(c); /* availability, capacity, role, status: the router's */
     sqlite3_stmt *st =
         q(c,
           "UPDATE users SET email = ?, name = ?, role = ?, status = ?,"

@@ -1,8 +1,9 @@
 /*
  * test_assign.c - the router's policies (fairness over 10,000 assignments,
  * capacity, availability, stickiness) and, against a real database, the queue
- * drain order and the maintained counters matching a recount after a random
- * mix of operations.
+ * drain order, the maintained counters matching a recount after a random
+ * mix of operations, and the writer's cache of the router's agents following
+ * every change (in place, rolled back, by another process).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -290,6 +291,126 @@ static void test_whatsapp_window(void **state)
     assert_string_equal(err.field, "/body");
 }
 
+/* ---- the writer's cache of agents_for (store/sqlite_desk.c) ---------------- */
+
+typedef struct {
+    int64_t user, delta, at;
+    bool fail, all_online;
+    agent_row_t rows[16]; /* availability not kept: the job's arena is gone */
+    int n;
+} cache_job_t;
+
+/* In the writer's transaction: a counter move and/or an assignment stamp, then
+ * the router's view (cached); fails after both when asked. */
+static int cache_tx(store_conn_t *c, void *p)
+{
+    cache_job_t *j = p;
+    const store_desk_ops_t *ops = app.store->ops->desk;
+    char key[64];
+    snprintf(key, sizeof key, "user:%lld:open", (long long)j->user);
+    int rc = j->delta ? ops->counter_add(c, inbox.account_id, key, j->delta) : 0;
+    if (!rc && j->at) rc = ops->agent_assigned(c, inbox.account_id, j->user, j->at);
+    arena_t a;
+    arena_init(&a, 0);
+    agent_row_t *rows;
+    if (!rc) rc = ops->agents_for(c, inbox.account_id, 0, &a, &rows, &j->n);
+    if (!rc) memcpy(j->rows, rows, sizeof *rows * (size_t)(j->n < 16 ? j->n : 16));
+    j->all_online = true;
+    for (int i = 0; !rc && i < j->n; i++) {
+        j->all_online = j->all_online && !strcmp(rows[i].availability, "online");
+        j->rows[i].availability = NULL;
+    }
+    arena_free(&a);
+    return rc ? rc : j->fail ? PARLEY_EINVAL : 0;
+}
+
+/* The writer's (cached) view after job j equals a fresh query on a reader. */
+static void check_cache(cache_job_t j)
+{
+    j.fail = false;
+    j.delta = 0, j.at = 0;
+    assert_int_equal(app.store->ops->write(app.store, cache_tx, &j), 0);
+    assert_true(j.all_online);
+    arena_t a;
+    arena_init(&a, 0);
+    agent_row_t *fresh;
+    int n;
+    assert_int_equal(app.store->ops->desk->agents_for(app.store->ops->reader(app.store),
+                                                      inbox.account_id, 0, &a, &fresh, &n),
+                     0);
+    assert_int_equal(j.n, n);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(j.rows[i].user_id, fresh[i].user_id);
+        assert_int_equal(j.rows[i].load, fresh[i].load);
+        assert_int_equal(j.rows[i].capacity, fresh[i].capacity);
+        assert_int_equal(j.rows[i].last_assigned_at, fresh[i].last_assigned_at);
+    }
+    arena_free(&a);
+}
+
+static int64_t load_of(const cache_job_t *j, int64_t user)
+{
+    for (int i = 0; i < j->n; i++)
+        if (j->rows[i].user_id == user) return j->rows[i].load;
+    return -1;
+}
+
+static void external(const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fx.dbpath, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_router_cache_follows_every_change(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++) set_online(i, "online");
+    cache_job_t j = {.user = users[0]};
+    assert_int_equal(app.store->ops->write(app.store, cache_tx, &j), 0); /* fills the cache */
+    int64_t before = load_of(&j, users[0]);
+    assert_true(before >= 0 && j.n == 3);
+    check_cache(j);
+    /* moved in place: the same job sees it, and so does the next one */
+    j = (cache_job_t){.user = users[0], .delta = 3};
+    assert_int_equal(app.store->ops->write(app.store, cache_tx, &j), 0);
+    assert_int_equal(load_of(&j, users[0]), before + 3);
+    check_cache(j);
+    /* a failing job's move is rolled back, in the cache too */
+    j = (cache_job_t){.user = users[0], .delta = 5, .at = 777, .fail = true};
+    assert_int_equal(app.store->ops->write(app.store, cache_tx, &j), PARLEY_EINVAL);
+    assert_int_equal(load_of(&j, users[0]), before + 8); /* seen inside the job */
+    check_cache(j);
+    j.fail = false;
+    assert_int_equal(app.store->ops->write(app.store, cache_tx, &j), 0);
+    assert_int_equal(load_of(&j, users[0]), before + 8);
+    check_cache(j);
+    /* the assignment stamp */
+    j = (cache_job_t){.user = users[1], .at = 1800000123456};
+    assert_int_equal(app.store->ops->write(app.store, cache_tx, &j), 0);
+    check_cache(j);
+    /* another process: an agent goes offline, a counter is rewritten */
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE users SET availability = 'offline' WHERE id = %lld",
+             (long long)users[2]);
+    external(sql);
+    j = (cache_job_t){.user = users[0]};
+    check_cache(j);
+    snprintf(sql, sizeof sql,
+             "UPDATE counters SET value = 42 WHERE account_id = %lld AND key = 'user:%lld:open'",
+             (long long)inbox.account_id, (long long)users[0]);
+    external(sql);
+    check_cache(j);
+    /* through the desk: availability */
+    set_online(1, "away");
+    check_cache(j);
+    set_online(1, "online");
+    set_online(2, "online");
+    check_cache(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -302,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_queue_drains_by_priority_then_age),
         cmocka_unit_test(test_counters_match_recount),
         cmocka_unit_test(test_whatsapp_window),
+        cmocka_unit_test(test_router_cache_follows_every_change),
     };
     int rc = cmocka_run_group_tests(pure, NULL, NULL);
     return rc | cmocka_run_group_tests(db, setup_db, teardown_db);
