@@ -811,12 +811,84 @@ static int message_search(store_conn_t *c, int64_t account_id, const char *fts_q
     READ_ROWS(c, st, a, out, n, limit, search_hit_t, hit_read);
 }
 
-/* ---- counters -------------------------------------------------------------- */
+/* ---- the router's agents, cached on the writer ---------------------------- */
 
-static void add_load(agent_row_t *r, int64_t delta);
+/* The router's agents, cached on the writer connection (sqlite_internal.h):
+ * the query above read ~100 rows per routed conversation (a seventh of the
+ * writer's time on the Messenger bench). An entry is exact as long as every
+ * change to its inputs either updates it (counter_add of a user's open
+ * count, agent_assigned) or drops the cache (users, teams and members
+ * written, a rolled-back job or batch: sq__agents_forget), and no other
+ * process committed (PRAGMA data_version moves only for their commits). */
+#define AGENT_SLOTS 8
+
+struct agent_cache {
+    int64_t data_version;
+    struct {
+        bool used;
+        int64_t account_id, team_id;
+        agent_row_t *rows;
+        int n;
+    } slot[AGENT_SLOTS];
+    unsigned next;
+};
+
+void sq__agents_forget(store_conn_t *c)
+{
+    struct agent_cache *k = c->agents;
+    if (!k) return;
+    for (int i = 0; i < AGENT_SLOTS; i++) {
+        free(k->slot[i].rows);
+        k->slot[i].rows = NULL;
+        k->slot[i].used = false;
+    }
+}
+
+void sq__agents_free(store_conn_t *c)
+{
+    sq__agents_forget(c);
+    free(c->agents);
+    c->agents = NULL;
+}
+
+static bool is_writer(const store_conn_t *c)
+{
+    return c->owner && c->owner->writer == c;
+}
+
+/* The user's id when key is "user:<id>:open", else 0. */
+static int64_t open_key_user(const char *key)
+{
+    if (strncmp(key, "user:", 5) != 0) return 0;
+    char *end;
+    long long id = strtoll(key + 5, &end, 10);
+    return end != key + 5 && strcmp(end, ":open") == 0 && id > 0 ? id : 0;
+}
+
+/* Calls fn on every cached row of the user (several teams may hold it). */
 static void agents_touch(store_conn_t *c, int64_t account_id, int64_t user_id,
-                         void (*fn)(agent_row_t *r, int64_t v), int64_t v);
-static int64_t open_key_user(const char *key);
+                         void (*fn)(agent_row_t *r, int64_t v), int64_t v)
+{
+    struct agent_cache *k = c->agents;
+    if (!k || !is_writer(c)) return;
+    for (int i = 0; i < AGENT_SLOTS; i++) {
+        if (!k->slot[i].used || k->slot[i].account_id != account_id) continue;
+        for (int j = 0; j < k->slot[i].n; j++)
+            if (k->slot[i].rows[j].user_id == user_id) fn(&k->slot[i].rows[j], v);
+    }
+}
+
+static void add_load(agent_row_t *r, int64_t delta)
+{
+    r->load += delta;
+}
+
+static void set_assigned(agent_row_t *r, int64_t at)
+{
+    r->last_assigned_at = at;
+}
+
+/* ---- counters -------------------------------------------------------------- */
 
 static int counter_add(store_conn_t *c, int64_t account_id, const char *key, int64_t delta)
 {
@@ -892,81 +964,6 @@ static int agents_query(store_conn_t *c, int64_t account_id, int64_t team_id, ar
                          " ORDER BY u.id LIMIT 1000",
                          "iz", account_id, team_id);
     READ_ROWS(c, st, a, out, n, 1000, agent_row_t, agent_read);
-}
-
-/* The router's agents, cached on the writer connection (sqlite_internal.h):
- * the query above read ~100 rows per routed conversation (a seventh of the
- * writer's time on the Messenger bench). An entry is exact as long as every
- * change to its inputs either updates it (counter_add of a user's open
- * count, agent_assigned) or drops the cache (users, teams and members
- * written, a rolled-back job or batch: sq__agents_forget), and no other
- * process committed (PRAGMA data_version moves only for their commits). */
-#define AGENT_SLOTS 8
-
-struct agent_cache {
-    int64_t data_version;
-    struct {
-        bool used;
-        int64_t account_id, team_id;
-        agent_row_t *rows;
-        int n;
-    } slot[AGENT_SLOTS];
-    unsigned next;
-};
-
-void sq__agents_forget(store_conn_t *c)
-{
-    struct agent_cache *k = c->agents;
-    if (!k) return;
-    for (int i = 0; i < AGENT_SLOTS; i++) {
-        free(k->slot[i].rows);
-        k->slot[i].rows = NULL;
-        k->slot[i].used = false;
-    }
-}
-
-void sq__agents_free(store_conn_t *c)
-{
-    sq__agents_forget(c);
-    free(c->agents);
-    c->agents = NULL;
-}
-
-static bool is_writer(const store_conn_t *c)
-{
-    return c->owner && c->owner->writer == c;
-}
-
-/* The user's id when key is "user:<id>:open", else 0. */
-static int64_t open_key_user(const char *key)
-{
-    if (strncmp(key, "user:", 5) != 0) return 0;
-    char *end;
-    long long id = strtoll(key + 5, &end, 10);
-    return end != key + 5 && strcmp(end, ":open") == 0 && id > 0 ? id : 0;
-}
-
-/* Calls fn on every cached row of the user (several teams may hold it). */
-static void agents_touch(store_conn_t *c, int64_t account_id, int64_t user_id,
-                         void (*fn)(agent_row_t *r, int64_t v), int64_t v)
-{
-    struct agent_cache *k = c->agents;
-    if (!k || !is_writer(c)) return;
-    for (int i = 0; i < AGENT_SLOTS; i++) {
-        if (!k->slot[i].used || k->slot[i].account_id != account_id) continue;
-        for (int j = 0; j < k->slot[i].n; j++)
-            if (k->slot[i].rows[j].user_id == user_id) fn(&k->slot[i].rows[j], v);
-    }
-}
-
-static void add_load(agent_row_t *r, int64_t delta)
-{
-    r->load += delta;
-}
-
-static void set_assigned(agent_row_t *r, int64_t at)
-{
-    r->last_assigned_at = at;
 }
 
 static int agents_for(store_conn_t *c, int64_t account_id, int64_t team_id, arena_t *a,

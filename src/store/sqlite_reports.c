@@ -185,6 +185,7 @@ void sq__reports_maintain(store_conn_t *c)
     /* a fold runs to the end, a chunk after each commit */
     c->folding = moved == FOLD_CHUNK;
     if (!c->folding) c->recent_n = 0;
+    if (!moved) return; /* the last chunk was exactly full */
     log_line_t l;
     log_begin(&l, LOG_INFO, "reports.folded", NULL);
     log_int(&l, "rows", moved);
