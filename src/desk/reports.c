@@ -136,13 +136,14 @@ static void hist_put(agg_t *g, int metric, int64_t ms)
 static int collect_by_conversation(app_t *app, const report_query_t *q, report_group_t g,
                                    agg_t **aggs, int *n, int *cap)
 {
-    int64_t after = 0;
-    for (;;) {
+    rconv_cursor_t after = {0};
+    for (bool first = true;; first = false) {
         arena_t a;
         arena_init(&a, 0);
         rconv_t *rows;
         int k;
-        int rc = rops(app)->conv_list(reader(app), &q->f, after, 500, &a, &rows, &k);
+        int rc =
+            rops(app)->conv_list(reader(app), &q->f, first ? NULL : &after, 500, &a, &rows, &k);
         for (int i = 0; !rc && i < k; i++) {
             const rconv_t *r = &rows[i];
             int64_t key = g == RG_AGENT   ? r->assignee_id
@@ -182,7 +183,7 @@ static int collect_by_conversation(app_t *app, const report_query_t *q, report_g
                 hist_put(x, HM_RES_BH, r->res_bh_ms);
             }
         }
-        if (k) after = rows[k - 1].conversation_id;
+        if (k) after = (rconv_cursor_t){rows[k - 1].created_at, rows[k - 1].conversation_id};
         arena_free(&a);
         if (rc) return rc;
         if (k < 500) return 0;
@@ -696,7 +697,8 @@ static int conversations_csv(app_t *app, const report_query_t *q, buf_t *out,
                              void (*progress)(void *, int64_t, int64_t), void *pctx)
 {
     static const char *const pr[] = {"low", "medium", "high", "critical"};
-    int64_t total = 0, done = 0, after = 0;
+    int64_t total = 0, done = 0;
+    rconv_cursor_t after = {0};
     int rc = rops(app)->conv_count(reader(app), &q->f, &total);
     if (rc) return rc;
     buf_puts(out, "conversation_id,inbox_id,channel,team_id,assignee_id,priority,status,"
@@ -705,12 +707,12 @@ static int conversations_csv(app_t *app, const report_query_t *q, buf_t *out,
                   "resolution_seconds,resolution_business_seconds,customer_messages,"
                   "human_replies,reopens,resolutions,sentiment_first,sentiment_last,"
                   "sentiment_shift\r\n");
-    for (;;) {
+    for (bool first = true;; first = false) {
         arena_t a;
         arena_init(&a, 0);
         rconv_t *rows;
         int k;
-        rc = rops(app)->conv_list(reader(app), &q->f, after, 500, &a, &rows, &k);
+        rc = rops(app)->conv_list(reader(app), &q->f, first ? NULL : &after, 500, &a, &rows, &k);
         for (int i = 0; !rc && i < k; i++) {
             const rconv_t *r = &rows[i];
             buf_printf(out, "%lld,%lld,", (long long)r->conversation_id, (long long)r->inbox_id);
@@ -748,7 +750,7 @@ static int conversations_csv(app_t *app, const report_query_t *q, buf_t *out,
             buf_puts(out, "\r\n");
         }
         done += k;
-        if (k) after = rows[k - 1].conversation_id;
+        if (k) after = (rconv_cursor_t){rows[k - 1].created_at, rows[k - 1].conversation_id};
         arena_free(&a);
         if (progress) progress(pctx, done, total);
         if (rc || k < 500) return rc;

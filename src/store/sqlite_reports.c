@@ -724,31 +724,51 @@ static int backlog(store_conn_t *c, const report_filter_t *f, int64_t *out)
     return rc;
 }
 
-#define CONV_FILTER                                                                                \
-    " FROM report_conversations r WHERE r.account_id = ?1 AND r.created_at >= ?2 AND"              \
-    " r.created_at < ?3 AND (?4 = 0 OR r.inbox_id = ?4) AND (?5 = 0 OR r.team_id = ?5) AND"        \
+/* The conversations of a period (report_conversations, one row each). */
+#define CONV_PERIOD " r.account_id = ?1 AND r.created_at >= ?2 AND r.created_at < ?3"
+#define CONV_DIMS                                                                                  \
+    " AND (?4 = 0 OR r.inbox_id = ?4) AND (?5 = 0 OR r.team_id = ?5) AND"                          \
     " (?6 = 0 OR r.assignee_id = ?6) AND (?7 < 0 OR r.priority = ?7) AND"                          \
-    " (?8 IS NULL OR r.channel = ?8) AND (?9 = 0 OR EXISTS (SELECT 1 FROM conversation_labels l"   \
-    " WHERE l.conversation_id = r.conversation_id AND l.label_id = ?9))"
+    " (?8 IS NULL OR r.channel = ?8)"
+
+/* Pages resume where the last one ended, in an index's order, so a listing
+ * reads each row once. Paging by id over the created_at index sorted the
+ * whole period for every page of 500: a year's export or a label's report
+ * over 1M conversations was quadratic (a label on 100,000 of them: 57 s). */
+static const char conv_list_sql[] =
+    "SELECT " RCONV_COLS " FROM report_conversations r WHERE" CONV_PERIOD CONV_DIMS
+    " AND (r.created_at, r.conversation_id) > (?10, ?11)"
+    " ORDER BY r.created_at, r.conversation_id LIMIT ?12";
+/* a label: its conversations through the label's index, by id (?10 unused) */
+static const char conv_list_label_sql[] =
+    "WITH ids(cid) AS (SELECT conversation_id FROM conversation_labels"
+    " WHERE label_id = ?9 AND conversation_id > ?11)"
+    " SELECT " RCONV_COLS " FROM ids CROSS JOIN report_conversations r"
+    " ON r.conversation_id = ids.cid WHERE" CONV_PERIOD CONV_DIMS " AND ?10 = ?10"
+    " ORDER BY ids.cid LIMIT ?12";
+static const char conv_count_sql[] =
+    "SELECT count(*) FROM report_conversations r WHERE" CONV_PERIOD CONV_DIMS;
+static const char conv_count_label_sql[] =
+    "SELECT count(*) FROM conversation_labels l CROSS JOIN report_conversations r"
+    " ON r.conversation_id = l.conversation_id WHERE l.label_id = ?9 AND" CONV_PERIOD CONV_DIMS;
 
 static void bind_conv_filter(sqlite3_stmt *st, const report_filter_t *f)
 {
     bind_filter(st, f);
     sqlite3_bind_int64(st, 2, f->since);
     sqlite3_bind_int64(st, 3, f->until);
-    sqlite3_bind_int64(st, 9, f->label_id);
+    if (f->label_id) sqlite3_bind_int64(st, 9, f->label_id);
 }
 
-static int conv_list(store_conn_t *c, const report_filter_t *f, int64_t after, int limit,
-                     arena_t *a, rconv_t **out, int *n)
+static int conv_list(store_conn_t *c, const report_filter_t *f, const rconv_cursor_t *after,
+                     int limit, arena_t *a, rconv_t **out, int *n)
 {
-    sqlite3_stmt *st = sq__prep(c, "SELECT " RCONV_COLS CONV_FILTER
-                                   " AND r.conversation_id > ?10 ORDER BY r.conversation_id"
-                                   " LIMIT ?11");
+    sqlite3_stmt *st = sq__prep(c, f->label_id ? conv_list_label_sql : conv_list_sql);
     if (!st) return PARLEY_EIO;
     bind_conv_filter(st, f);
-    sqlite3_bind_int64(st, 10, after);
-    sqlite3_bind_int(st, 11, limit);
+    sqlite3_bind_int64(st, 10, after ? after->created_at : INT64_MIN);
+    sqlite3_bind_int64(st, 11, after ? after->conversation_id : 0);
+    sqlite3_bind_int(st, 12, limit);
     *out = arena_alloc(a, sizeof **out * (size_t)(limit > 0 ? limit : 1));
     *n = 0;
     int rc;
@@ -759,7 +779,7 @@ static int conv_list(store_conn_t *c, const report_filter_t *f, int64_t after, i
 
 static int conv_count(store_conn_t *c, const report_filter_t *f, int64_t *n)
 {
-    sqlite3_stmt *st = sq__prep(c, "SELECT count(*)" CONV_FILTER);
+    sqlite3_stmt *st = sq__prep(c, f->label_id ? conv_count_label_sql : conv_count_sql);
     if (!st) return PARLEY_EIO;
     bind_conv_filter(st, f);
     int rc = sq__one(c, st);

@@ -62,6 +62,11 @@ typedef struct {
     int64_t beat_user, beat_at, handle_ms, handle_bh_ms;
 } rconv_t;
 
+/* Where a page of conv_list resumes: the last row's creation time and id. */
+typedef struct {
+    int64_t created_at, conversation_id;
+} rconv_cursor_t;
+
 /* What a report reads: zero/NULL = not filtered. Times are ms. */
 typedef struct {
     int64_t account_id;
@@ -109,9 +114,11 @@ typedef struct store_reports_ops {
     /* SUM(backlog_delta) of every row before f->until (period start ignored). */
     int (*backlog)(store_conn_t *c, const report_filter_t *f, int64_t *out);
     /* Conversations created in [since, until) matching f (label_id honoured),
-     * by id after `after`, up to limit; *out in a. */
-    int (*conv_list)(store_conn_t *c, const report_filter_t *f, int64_t after, int limit,
-                     arena_t *a, rconv_t **out, int *n);
+     * up to limit, after the cursor (NULL = from the start; the next page
+     * resumes from the last row): ordered by (created_at, id), or by id when
+     * a label is filtered (read through the label's index). *out in a. */
+    int (*conv_list)(store_conn_t *c, const report_filter_t *f, const rconv_cursor_t *after,
+                     int limit, arena_t *a, rconv_t **out, int *n);
     /* How many conv_list would return in all. */
     int (*conv_count)(store_conn_t *c, const report_filter_t *f, int64_t *n);
     /* Since when (ms) the rollups have not followed the events (a server ran
