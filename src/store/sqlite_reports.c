@@ -14,6 +14,8 @@
 
 #include "core/mem.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,53 +302,60 @@ int sq__migrate_012(store_conn_t *c)
     " beat_user, beat_at, handle_ms, handle_bh_ms"
 #define RCONV_NCOLS 42
 
-/* The integer fields of rconv_t in RCONV_COLS order (channel and status apart). */
+/* The integer fields of rconv_t in RCONV_COLS order (channel and status apart:
+ * NONE), as offsets: this runs 42 times per row read or written (per event on
+ * the ingest path, per conversation in a label report). */
+#define NONE  SIZE_MAX
+#define AT(f) offsetof(rconv_t, f)
+static const size_t rconv_offsets[RCONV_NCOLS] = {AT(conversation_id),
+                                                  AT(account_id),
+                                                  AT(inbox_id),
+                                                  NONE,
+                                                  AT(team_id),
+                                                  AT(assignee_id),
+                                                  NONE,
+                                                  NONE,
+                                                  AT(created_at),
+                                                  AT(c_hour),
+                                                  AT(c_team),
+                                                  NONE,
+                                                  AT(cycle_opened_at),
+                                                  AT(cycle_replied),
+                                                  AT(cycle_bot),
+                                                  AT(cycle_msgs),
+                                                  AT(run_start),
+                                                  AT(handoff_at),
+                                                  AT(responded),
+                                                  AT(first_reply_at),
+                                                  AT(resolved_at),
+                                                  AT(msgs_in),
+                                                  AT(replies_out),
+                                                  AT(reopens),
+                                                  AT(resolutions),
+                                                  AT(frt_ms),
+                                                  AT(frt_bh_ms),
+                                                  AT(res_ms),
+                                                  AT(res_bh_ms),
+                                                  AT(rt_n),
+                                                  AT(rt_ms),
+                                                  AT(rt_bh_ms),
+                                                  AT(sent_first_sum),
+                                                  AT(sent_first_n),
+                                                  AT(sent_last[0]),
+                                                  AT(sent_last[1]),
+                                                  AT(sent_last[2]),
+                                                  AT(sent_n),
+                                                  AT(beat_user),
+                                                  AT(beat_at),
+                                                  AT(handle_ms),
+                                                  AT(handle_bh_ms)};
+#undef AT
+
 static int64_t *rconv_ints(rconv_t *r, int i)
 {
-    int64_t *f[RCONV_NCOLS] = {&r->conversation_id,
-                               &r->account_id,
-                               &r->inbox_id,
-                               NULL,
-                               &r->team_id,
-                               &r->assignee_id,
-                               NULL,
-                               NULL,
-                               &r->created_at,
-                               &r->c_hour,
-                               &r->c_team,
-                               NULL,
-                               &r->cycle_opened_at,
-                               &r->cycle_replied,
-                               &r->cycle_bot,
-                               &r->cycle_msgs,
-                               &r->run_start,
-                               &r->handoff_at,
-                               &r->responded,
-                               &r->first_reply_at,
-                               &r->resolved_at,
-                               &r->msgs_in,
-                               &r->replies_out,
-                               &r->reopens,
-                               &r->resolutions,
-                               &r->frt_ms,
-                               &r->frt_bh_ms,
-                               &r->res_ms,
-                               &r->res_bh_ms,
-                               &r->rt_n,
-                               &r->rt_ms,
-                               &r->rt_bh_ms,
-                               &r->sent_first_sum,
-                               &r->sent_first_n,
-                               &r->sent_last[0],
-                               &r->sent_last[1],
-                               &r->sent_last[2],
-                               &r->sent_n,
-                               &r->beat_user,
-                               &r->beat_at,
-                               &r->handle_ms,
-                               &r->handle_bh_ms};
-    return f[i];
+    return rconv_offsets[i] == NONE ? NULL : (int64_t *)(void *)((char *)r + rconv_offsets[i]);
 }
+#undef NONE
 
 static void rconv_read(sqlite3_stmt *st, rconv_t *r)
 {
