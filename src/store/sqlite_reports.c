@@ -385,12 +385,37 @@ static int conv_get(store_conn_t *c, int64_t id, rconv_t *out)
     return 0;
 }
 
+/* Every column but the row's identity (id, account, creation time: never
+ * changed once written), so an update rewrites the row in place and leaves
+ * report_conversations_created alone (INSERT OR REPLACE deleted and
+ * re-inserted both: half the rollups' cost on the ingest path). */
+#define RCONV_SET                                                                                  \
+    "inbox_id = excluded.inbox_id, channel = excluded.channel, team_id = excluded.team_id"         \
+    ", assignee_id = excluded.assignee_id, priority = excluded.priority"                           \
+    ", status = excluded.status, c_hour = excluded.c_hour, c_team = excluded.c_team"               \
+    ", c_priority = excluded.c_priority, cycle_opened_at = excluded.cycle_opened_at"               \
+    ", cycle_replied = excluded.cycle_replied, cycle_bot = excluded.cycle_bot"                     \
+    ", cycle_msgs = excluded.cycle_msgs, run_start = excluded.run_start"                           \
+    ", handoff_at = excluded.handoff_at, responded = excluded.responded"                           \
+    ", first_reply_at = excluded.first_reply_at, resolved_at = excluded.resolved_at"               \
+    ", msgs_in = excluded.msgs_in, replies_out = excluded.replies_out"                             \
+    ", reopens = excluded.reopens, resolutions = excluded.resolutions"                             \
+    ", frt_ms = excluded.frt_ms, frt_bh_ms = excluded.frt_bh_ms, res_ms = excluded.res_ms"         \
+    ", res_bh_ms = excluded.res_bh_ms, rt_n = excluded.rt_n, rt_ms = excluded.rt_ms"               \
+    ", rt_bh_ms = excluded.rt_bh_ms, sent_first_sum = excluded.sent_first_sum"                     \
+    ", sent_first_n = excluded.sent_first_n, sent_last0 = excluded.sent_last0"                     \
+    ", sent_last1 = excluded.sent_last1, sent_last2 = excluded.sent_last2"                         \
+    ", sent_n = excluded.sent_n, beat_user = excluded.beat_user"                                   \
+    ", beat_at = excluded.beat_at, handle_ms = excluded.handle_ms"                                 \
+    ", handle_bh_ms = excluded.handle_bh_ms"
+
 static int conv_put(store_conn_t *c, const rconv_t *in)
 {
     sqlite3_stmt *st =
-        sq__prep(c, "INSERT OR REPLACE INTO report_conversations(" RCONV_COLS
+        sq__prep(c, "INSERT INTO report_conversations(" RCONV_COLS
                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(conversation_id) DO UPDATE SET " RCONV_SET);
     if (!st) return PARLEY_EIO;
     rconv_t r = *in;
     for (int i = 0; i < RCONV_NCOLS; i++) {
