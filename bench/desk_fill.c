@@ -41,8 +41,11 @@
  *   totals of every cuboid and level are checked against the generated rows
  *   at the end.
  *
+ * Labels: `vip` on 1% of the conversations and `billing` on 10% (the
+ * label-filtered report cases).
+ *
  * Not generated: events for the bulk rows (the hash chain holds only the
- * setup's events), labels, teams, notifications, SLA clocks.
+ * setup's events), teams, notifications, SLA clocks.
  *
  * Prints the account, inbox and agent ids on stdout, progress on stderr.
  */
@@ -65,7 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FILL_VERSION   "desk-fill-4"
+#define FILL_VERSION   "desk-fill-5"
 #define BENCH_KEY_HEX  "6265e663a1c5d3f2b0aa0a2f64e3d0c9f3b9a2dd1c0e5e4f8a7b6c5d4e3f2a10"
 #define BENCH_SECRET   "bench-hmac-secret-0123456789abcdef"
 #define BENCH_PASSWORD "bench-password-1"
@@ -833,6 +836,20 @@ int main(int argc, char **argv)
             }
         }
     cube_flush();
+    /* the label-filtered report cases: 1% and 10% of the conversations */
+    char label_sql[640];
+    snprintf(label_sql, sizeof label_sql,
+             "INSERT INTO labels(account_id, name, color, created_at) VALUES"
+             " (%lld, 'vip', '#aa3355', 0), (%lld, 'billing', '#3355aa', 0);"
+             "INSERT INTO conversation_labels(conversation_id, label_id, account_id)"
+             " SELECT id, (SELECT id FROM labels WHERE account_id = %lld AND name = 'vip'), %lld"
+             " FROM conversations WHERE account_id = %lld AND id %% 100 = 7;"
+             "INSERT INTO conversation_labels(conversation_id, label_id, account_id)"
+             " SELECT id, (SELECT id FROM labels WHERE account_id = %lld AND name = 'billing'),"
+             " %lld FROM conversations WHERE account_id = %lld AND id %% 10 = 3;",
+             (long long)account, (long long)account, (long long)account, (long long)account,
+             (long long)account, (long long)account, (long long)account, (long long)account);
+    exec(label_sql);
     exec("COMMIT");
     report_check();
     double t1 = now_s();

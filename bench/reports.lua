@@ -7,6 +7,7 @@
 --   REPORT_AGENTS  agent ids, comma-separated (the agent filter picks one)
 --   REPORT_INBOX   the inbox id (the inbox filter)
 --   DESK_TOKENS    file with one bearer token per line
+--   REPORT_LABEL   a label name added to every request (the label-filtered cases)
 --
 -- Each request takes a random token, a random period of its kind and one of
 -- five filter sets in turn: none, agent, priority=high, inbox with
@@ -19,6 +20,7 @@ local period = os.getenv("REPORT_PERIOD") or "all"
 local t_begin = tonumber(os.getenv("REPORT_BEGIN") or "0")
 local t_end = tonumber(os.getenv("REPORT_END") or "0")
 local inbox = os.getenv("REPORT_INBOX") or "1"
+local label = os.getenv("REPORT_LABEL")
 local tokens, agents = {}, {}
 local counter, thread_no = 0, 0
 local DAY = 86400
@@ -67,6 +69,7 @@ function request()
   elseif f == 4 then
     q = q .. "&channel=api"
   end
+  if label and #label > 0 then q = q .. "&label=" .. label end
   local sep = path:find("?", 1, true) and "&" or "?"
   return wrk.format("GET", "/api/v1/reports/" .. path .. sep .. q,
                     {["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]})
@@ -75,8 +78,8 @@ end
 function done(summary, latency, requests)
   local function ms(p) return latency:percentile(p) / 1000.0 end
   io.write(string.format(
-    "reports %s %s: requests %d rps %.0f p50 %.2f ms p95 %.2f ms p99 %.2f ms max %.2f ms non2xx %d errors %d\n",
-    path, period, summary.requests, summary.requests / (summary.duration / 1e6), ms(50), ms(95),
+    "reports %s%s %s: requests %d rps %.0f p50 %.2f ms p95 %.2f ms p99 %.2f ms max %.2f ms non2xx %d errors %d\n",
+    path, (label and #label > 0) and (" label=" .. label) or "", period, summary.requests, summary.requests / (summary.duration / 1e6), ms(50), ms(95),
     ms(99), latency.max / 1000.0, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
