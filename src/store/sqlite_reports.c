@@ -773,10 +773,11 @@ static const char conv_list_sql[] =
     "SELECT " RCONV_COLS " FROM report_conversations r WHERE" CONV_PERIOD CONV_DIMS
     " AND (r.created_at, r.conversation_id) > (?10, ?11)"
     " ORDER BY r.created_at, r.conversation_id LIMIT ?12";
-/* a label: its conversations through the label's index, by id (?10 unused) */
+/* a label: its conversations through the label's index, by id (?10 unused),
+ * within the ids the period holds [?13, ?14] (id_bounds) */
 static const char conv_list_label_sql[] =
     "WITH ids(cid) AS (SELECT conversation_id FROM conversation_labels"
-    " WHERE label_id = ?9 AND conversation_id > ?11)"
+    " WHERE label_id = ?9 AND conversation_id > ?11 AND conversation_id BETWEEN ?13 AND ?14)"
     " SELECT " RCONV_COLS " FROM ids CROSS JOIN report_conversations r"
     " ON r.conversation_id = ids.cid WHERE" CONV_PERIOD CONV_DIMS " AND ?10 = ?10"
     " ORDER BY ids.cid LIMIT ?12";
@@ -784,7 +785,39 @@ static const char conv_count_sql[] =
     "SELECT count(*) FROM report_conversations r WHERE" CONV_PERIOD CONV_DIMS;
 static const char conv_count_label_sql[] =
     "SELECT count(*) FROM conversation_labels l CROSS JOIN report_conversations r"
-    " ON r.conversation_id = l.conversation_id WHERE l.label_id = ?9 AND" CONV_PERIOD CONV_DIMS;
+    " ON r.conversation_id = l.conversation_id WHERE l.label_id = ?9"
+    " AND l.conversation_id BETWEEN ?13 AND ?14 AND" CONV_PERIOD CONV_DIMS;
+
+/* The label's index is walked within the smallest and largest conversation id
+ * created in the period, when that is cheap to know (one pass over the
+ * period's entries of report_conversations_created: up to two months);
+ * exact either way, the period is checked row by row too. A big label over a
+ * day read all of its rows (100 ms for 100,000), now the day's. */
+#define ID_BOUNDS_MAX_MS (62LL * 86400000)
+
+static int id_bounds(store_conn_t *c, const report_filter_t *f, int64_t *lo, int64_t *hi)
+{
+    *lo = 0;
+    *hi = INT64_MAX;
+    if (f->until - f->since > ID_BOUNDS_MAX_MS) return 0;
+    sqlite3_stmt *st = sq__prep(c, "SELECT min(r.conversation_id), max(r.conversation_id)"
+                                   " FROM report_conversations r WHERE" CONV_PERIOD);
+    if (!st) return PARLEY_EIO;
+    sqlite3_bind_int64(st, 1, f->account_id);
+    sqlite3_bind_int64(st, 2, f->since);
+    sqlite3_bind_int64(st, 3, f->until);
+    int rc = sq__one(c, st);
+    if (rc) return rc;
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL) { /* nothing created then */
+        *lo = 1;
+        *hi = 0;
+    } else {
+        *lo = sqlite3_column_int64(st, 0);
+        *hi = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
 
 static void bind_conv_filter(sqlite3_stmt *st, const report_filter_t *f)
 {
@@ -797,15 +830,21 @@ static void bind_conv_filter(sqlite3_stmt *st, const report_filter_t *f)
 static int conv_list(store_conn_t *c, const report_filter_t *f, const rconv_cursor_t *after,
                      int limit, arena_t *a, rconv_t **out, int *n)
 {
+    int64_t lo = 0, hi = INT64_MAX;
+    int rc = f->label_id ? id_bounds(c, f, &lo, &hi) : 0;
+    if (rc) return rc;
     sqlite3_stmt *st = sq__prep(c, f->label_id ? conv_list_label_sql : conv_list_sql);
     if (!st) return PARLEY_EIO;
     bind_conv_filter(st, f);
+    if (f->label_id) {
+        sqlite3_bind_int64(st, 13, lo);
+        sqlite3_bind_int64(st, 14, hi);
+    }
     sqlite3_bind_int64(st, 10, after ? after->created_at : INT64_MIN);
     sqlite3_bind_int64(st, 11, after ? after->conversation_id : 0);
     sqlite3_bind_int(st, 12, limit);
     *out = arena_alloc(a, sizeof **out * (size_t)(limit > 0 ? limit : 1));
     *n = 0;
-    int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) rconv_read(st, &(*out)[(*n)++]);
     sqlite3_reset(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sq__rc(c, rc);
@@ -813,10 +852,17 @@ static int conv_list(store_conn_t *c, const report_filter_t *f, const rconv_curs
 
 static int conv_count(store_conn_t *c, const report_filter_t *f, int64_t *n)
 {
+    int64_t lo = 0, hi = INT64_MAX;
+    int rc = f->label_id ? id_bounds(c, f, &lo, &hi) : 0;
+    if (rc) return rc;
     sqlite3_stmt *st = sq__prep(c, f->label_id ? conv_count_label_sql : conv_count_sql);
     if (!st) return PARLEY_EIO;
     bind_conv_filter(st, f);
-    int rc = sq__one(c, st);
+    if (f->label_id) {
+        sqlite3_bind_int64(st, 13, lo);
+        sqlite3_bind_int64(st, 14, hi);
+    }
+    rc = sq__one(c, st);
     if (rc) return rc;
     *n = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
