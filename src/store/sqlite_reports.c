@@ -75,6 +75,20 @@ int sq__reports_flush(store_conn_t *c)
     return flush(c);
 }
 
+/* A fact's key from columns 0-6 (account, hour, inbox, channel, agent,
+ * team, priority) of a row of report_recent or of 005's tables; the channel
+ * points into the row. */
+static rollup_key_t key_at(sqlite3_stmt *st)
+{
+    return (rollup_key_t){.account_id = sqlite3_column_int64(st, 0),
+                          .hour = sqlite3_column_int64(st, 1),
+                          .inbox_id = sqlite3_column_int64(st, 2),
+                          .channel = (const char *)sqlite3_column_text(st, 3),
+                          .agent_id = sqlite3_column_int64(st, 4),
+                          .team_id = sqlite3_column_int64(st, 5),
+                          .priority = sqlite3_column_int(st, 6)};
+}
+
 typedef struct {
     report_cube_t *cube;
     const rollup_key_t *k;
@@ -105,13 +119,7 @@ static int fold_some(store_conn_t *c, int limit, int64_t *moved)
     int s;
     *moved = 0;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        rollup_key_t k = {.account_id = sqlite3_column_int64(st, 0),
-                          .hour = sqlite3_column_int64(st, 1),
-                          .inbox_id = sqlite3_column_int64(st, 2),
-                          .channel = (const char *)sqlite3_column_text(st, 3),
-                          .agent_id = sqlite3_column_int64(st, 4),
-                          .team_id = sqlite3_column_int64(st, 5),
-                          .priority = sqlite3_column_int(st, 6)};
+        rollup_key_t k = key_at(st);
         int64_t v[RC_COUNT];
         for (int i = 0; i < RC_COUNT; i++) v[i] = sqlite3_column_int64(st, 7 + i);
         report_cube_add(b, &k, v);
@@ -260,13 +268,7 @@ int sq__migrate_012(store_conn_t *c)
             rc = s;
             break;
         }
-        rollup_key_t k = {.account_id = sqlite3_column_int64(st, 0),
-                          .hour = sqlite3_column_int64(st, 1),
-                          .inbox_id = sqlite3_column_int64(st, 2),
-                          .channel = (const char *)sqlite3_column_text(st, 3),
-                          .agent_id = sqlite3_column_int64(st, 4),
-                          .team_id = sqlite3_column_int64(st, 5),
-                          .priority = sqlite3_column_int(st, 6)};
+        rollup_key_t k = key_at(st);
         if (st == r) {
             int64_t v[RC_COUNT];
             for (int i = 0; i < RC_COUNT; i++) v[i] = sqlite3_column_int64(st, 7 + i);
