@@ -104,99 +104,11 @@ void report_query_parse(app_t *app, int64_t account_id,
 
 /* ---- aggregation ------------------------------------------------------------------ */
 
-static agg_t *agg_append(agg_t **aggs, int *n, int *cap, int64_t group)
-{
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 8;
-        *aggs = realloc(*aggs, sizeof **aggs * (size_t)*cap);
-    }
-    agg_t *g = &(*aggs)[(*n)++];
-    memset(g, 0, sizeof *g);
-    g->group = group;
-    return g;
-}
-
-static agg_t *agg_find(agg_t **aggs, int *n, int *cap, int64_t group)
-{
-    for (int i = *n - 1; i >= 0; i--)
-        if ((*aggs)[i].group == group) return &(*aggs)[i];
-    return agg_append(aggs, n, cap, group);
-}
-
-static void hist_put(agg_t *g, int metric, int64_t ms)
-{
-    int b = rollup_bucket(ms);
-    g->hn[metric][b]++;
-    g->hs[metric][b] += ms;
-}
-
-/* The label filter has no rollup dimension: it sums the per-conversation
- * facts of the labelled conversations created in the period instead (one
- * indexed row per conversation; first cycle's response, last resolution). */
-static int collect_by_conversation(app_t *app, const report_query_t *q, report_group_t g,
-                                   agg_t **aggs, int *n, int *cap)
-{
-    rconv_cursor_t after = {0};
-    for (bool first = true;; first = false) {
-        arena_t a;
-        arena_init(&a, 0);
-        rconv_t *rows;
-        int k;
-        int rc =
-            rops(app)->conv_list(reader(app), &q->f, first ? NULL : &after, 500, &a, &rows, &k);
-        for (int i = 0; !rc && i < k; i++) {
-            const rconv_t *r = &rows[i];
-            int64_t key = g == RG_AGENT   ? r->assignee_id
-                          : g == RG_INBOX ? r->inbox_id
-                          : g == RG_TEAM  ? r->team_id
-                          : g == RG_HOUR  ? r->c_hour
-                          : g == RG_DAY   ? r->c_hour / 24
-                          : g == RG_WEEK  ? (r->c_hour / 24 + 3) / 7
-                                          : 0;
-            agg_t *x = agg_find(aggs, n, cap, key);
-            x->v[RC_received]++;
-            x->v[RC_reopened] += r->reopens;
-            x->v[RC_msgs_in] += r->msgs_in;
-            x->v[RC_replies_out] += r->replies_out;
-            x->v[RC_responded] += r->responded;
-            if (r->resolutions) x->v[RC_resolved]++;
-            if (strcmp(r->status, "resolved")) x->v[RC_backlog_delta]++;
-            if (r->frt_ms >= 0) {
-                x->v[RC_frt_n]++;
-                x->v[RC_frt_ms] += r->frt_ms;
-                x->v[RC_frt_bh_ms] += r->frt_bh_ms;
-                hist_put(x, HM_FRT, r->frt_ms);
-                hist_put(x, HM_FRT_BH, r->frt_bh_ms);
-            }
-            if (r->rt_n) {
-                x->v[RC_rt_n] += r->rt_n;
-                x->v[RC_rt_ms] += r->rt_ms;
-                x->v[RC_rt_bh_ms] += r->rt_bh_ms;
-                hist_put(x, HM_RT, r->rt_ms / r->rt_n);
-                hist_put(x, HM_RT_BH, r->rt_bh_ms / r->rt_n);
-            }
-            if (r->res_ms >= 0) {
-                x->v[RC_res_n]++;
-                x->v[RC_res_ms] += r->res_ms;
-                x->v[RC_res_bh_ms] += r->res_bh_ms;
-                hist_put(x, HM_RES, r->res_ms);
-                hist_put(x, HM_RES_BH, r->res_bh_ms);
-            }
-        }
-        if (k) after = (rconv_cursor_t){rows[k - 1].created_at, rows[k - 1].conversation_id};
-        arena_free(&a);
-        if (rc) return rc;
-        if (k < 500) return 0;
-    }
-}
-
 /* Sums and histograms of q grouped by g into *aggs (malloc'd, *n groups). */
 static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t **aggs, int *n)
 {
-    int cap = 0;
     *aggs = NULL;
     *n = 0;
-    if (q->f.label_id) return collect_by_conversation(app, q, g, aggs, n, &cap);
     return rops(app)->aggregate(reader(app), &q->f, g, aggs, n);
 }
 
@@ -518,12 +430,6 @@ int report_timeseries(app_t *app, const report_query_t *q, const char *by, json_
     return parsed(report_timeseries_to(app, q, by, &b, err), &b, out);
 }
 
-static int cmp_group(const void *a, const void *b)
-{
-    const agg_t *x = a, *y = b;
-    return x->group < y->group ? -1 : x->group > y->group;
-}
-
 int report_breakdown_to(app_t *app, const report_query_t *q, report_group_t g, buf_t *out,
                         parley_err_t *err)
 {
@@ -534,7 +440,6 @@ int report_breakdown_to(app_t *app, const report_query_t *q, report_group_t g, b
         free(aggs);
         return parley_errf(err, rc, "", "the report could not be read");
     }
-    if (n > 1 && q->f.label_id) qsort(aggs, (size_t)n, sizeof *aggs, cmp_group);
     const char *idname = g == RG_AGENT ? "agent_id" : g == RG_INBOX ? "inbox_id" : "team_id";
     arena_t a;
     arena_init(&a, 0);
@@ -1110,6 +1015,18 @@ static void print_diff(void *p, const char *table, const char *row, const char *
     fprintf(d->out, "DIFF %s [%s] %s: rollup %s, recomputed %s\n", table, row, col, va, vb);
 }
 
+typedef struct {
+    const store_reports_ops_t *ops;
+    diff_ctx_t *d;
+    int64_t ndiff;
+} label_check_t;
+
+static int label_verify_tx(store_conn_t *c, void *p)
+{
+    label_check_t *lc = p;
+    return lc->ops->label_verify(c, print_diff, lc->d, &lc->ndiff);
+}
+
 int reports_verify(app_t *app, FILE *out, int max_print, int64_t *ndiff)
 {
     char path[] = "/tmp/parley-verify-XXXXXX";
@@ -1129,6 +1046,10 @@ int reports_verify(app_t *app, FILE *out, int max_print, int64_t *ndiff)
         if (!rc)
             rc = rops(app)->compare(reader(app), scratch->ops->reader(scratch), print_diff, &d,
                                     ndiff);
+        /* the labels' rows against their sum over the (verified) conversation rows */
+        label_check_t lc = {.ops = rops(app), .d = &d};
+        if (!rc) rc = app->store->ops->write(app->store, label_verify_tx, &lc);
+        if (!rc) *ndiff += lc.ndiff;
         if (!rc)
             fprintf(out, "%lld events replayed; %lld differences\n", (long long)r.events,
                     (long long)*ndiff);

@@ -18,50 +18,11 @@
 #include "store/store_desk.h"
 
 #include <assert.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #define HOUR_MS     3600000LL
 #define MAX_PENDING 4
-
-/* ---- buckets ---------------------------------------------------------------- */
-
-static int64_t bucket_floor[REPORT_BUCKETS]; /* ms */
-static pthread_once_t buckets_once = PTHREAD_ONCE_INIT;
-
-static void buckets_init(void)
-{
-    int64_t s = 1;
-    bucket_floor[0] = 0;
-    for (int k = 1; k < REPORT_BUCKETS; k++) {
-        bucket_floor[k] = s * 1000;
-        int64_t next = s * 115 / 100;
-        s = next > s ? next : s + 1;
-    }
-}
-
-int64_t rollup_bucket_floor(int bucket)
-{
-    pthread_once(&buckets_once, buckets_init);
-    if (bucket < 0) bucket = 0;
-    if (bucket >= REPORT_BUCKETS) bucket = REPORT_BUCKETS - 1;
-    return bucket_floor[bucket];
-}
-
-int rollup_bucket(int64_t ms)
-{
-    pthread_once(&buckets_once, buckets_init);
-    int lo = 0, hi = REPORT_BUCKETS - 1;
-    while (lo < hi) { /* the last bucket whose floor is <= ms */
-        int mid = (lo + hi + 1) / 2;
-        if (bucket_floor[mid] <= ms)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
-}
 
 /* ---- one event's changes ------------------------------------------------------ */
 
@@ -147,8 +108,8 @@ static void sample(step_t *s, int64_t agent, int metric, int col_n, int64_t from
     add(s, &k, col_n, 1);
     add(s, &k, col_n + 1, ms);
     add(s, &k, col_n + 2, bh);
-    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric, rollup_bucket(ms), ms);
-    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric + 1, rollup_bucket(bh), bh);
+    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric, report_bucket(ms), ms);
+    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric + 1, report_bucket(bh), bh);
     if (ms_out) *ms_out = ms;
     if (bh_out) *bh_out = bh;
 }
@@ -161,8 +122,8 @@ static void sample_ms(step_t *s, int64_t agent, int metric, int col_n, int64_t m
     add(s, &k, col_n, 1);
     add(s, &k, col_n + 1, ms);
     add(s, &k, col_n + 2, bh);
-    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric, rollup_bucket(ms), ms);
-    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric + 1, rollup_bucket(bh), bh);
+    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric, report_bucket(ms), ms);
+    if (!s->rc) s->rc = s->x->ops->hist_add(s->x->c, &k, metric + 1, report_bucket(bh), bh);
 }
 
 static int64_t jint(json_t *o, const char *key)
@@ -446,6 +407,7 @@ int rollup_apply(const rollup_ctx_t *x, int64_t account_id, const char *type, in
         rc = 0;
     }
     if (rc) goto done;
+    rconv_t before = st; /* what the conversation's labels hold of it */
     step_t s = {.x = x, .account_id = account_id, .at = at, .st = &st, .arena = &a};
     if (cj)
         on_conversation(&s, type, cj, fresh);
@@ -460,7 +422,7 @@ int rollup_apply(const rollup_ctx_t *x, int64_t account_id, const char *type, in
     rc = s.rc;
     for (int i = 0; !rc && i < s.n_rows; i++)
         rc = x->ops->rollup_add(x->c, &s.rows[i].k, s.rows[i].v);
-    if (!rc) rc = x->ops->conv_put(x->c, &st);
+    if (!rc) rc = x->ops->conv_put(x->c, fresh ? NULL : &before, &st);
     bh_calendar_free(s.cal);
 done:
     arena_free(&a);

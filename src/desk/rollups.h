@@ -21,12 +21,6 @@
  * handling time (the console beats every 30 s while it is focused). */
 #define ROLLUP_IDLE_MS 90000
 
-/* The histogram bucket of a duration: 0 below one second, then log-scaled
- * (each bucket about 15% wider than the one before) up to REPORT_BUCKETS-1. */
-int rollup_bucket(int64_t ms);
-/* The smallest duration (ms) of a bucket. */
-int64_t rollup_bucket_floor(int bucket);
-
 /* Where the rollups are written and where inboxes and calendars are read
  * (the same connection live; the source database in a verification replay). */
 typedef struct {

@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "core/tzfile.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,44 @@ int64_t cube_next(int level, int64_t start)
     return tz_days_from_civil(y, m, 1) * 24;
 }
 
+/* ---- duration buckets ------------------------------------------------------ */
+
+static int64_t bucket_floor[REPORT_BUCKETS]; /* ms */
+static pthread_once_t buckets_once = PTHREAD_ONCE_INIT;
+
+static void buckets_init(void)
+{
+    int64_t s = 1;
+    bucket_floor[0] = 0;
+    for (int k = 1; k < REPORT_BUCKETS; k++) {
+        bucket_floor[k] = s * 1000;
+        int64_t next = s * 115 / 100;
+        s = next > s ? next : s + 1;
+    }
+}
+
+int64_t report_bucket_floor(int bucket)
+{
+    pthread_once(&buckets_once, buckets_init);
+    if (bucket < 0) bucket = 0;
+    if (bucket >= REPORT_BUCKETS) bucket = REPORT_BUCKETS - 1;
+    return bucket_floor[bucket];
+}
+
+int report_bucket(int64_t ms)
+{
+    pthread_once(&buckets_once, buckets_init);
+    int lo = 0, hi = REPORT_BUCKETS - 1;
+    while (lo < hi) { /* the last bucket whose floor is <= ms */
+        int mid = (lo + hi + 1) / 2;
+        if (bucket_floor[mid] <= ms)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 /* ---- the histogram blob --------------------------------------------------- */
 
 /* An entry's code: metric x REPORT_BUCKETS + bucket. */
@@ -82,41 +121,57 @@ typedef struct {
     int64_t n, sum;
 } hentry_t;
 
-/* The next entry of a blob; 0 at its end, -1 when malformed. */
-static int next_entry(const uint8_t *p, size_t len, size_t *pos, hentry_t *e)
+/* Signed counts (the label rows' deltas) in zigzag: 0, -1, 1, -2 -> 0, 1, 2, 3. */
+static uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t u)
+{
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+/* The next entry of a blob (sig: counts in zigzag); 0 at its end, -1 when malformed. */
+static int next_entry(const uint8_t *p, size_t len, size_t *pos, hentry_t *e, bool sig)
 {
     if (*pos >= len) return 0;
     uint64_t code, n, sum;
     if (!get_varint(p, len, pos, &code) || !get_varint(p, len, pos, &n) ||
-        !get_varint(p, len, pos, &sum) || code >= CODES || n > INT64_MAX || sum > INT64_MAX)
+        !get_varint(p, len, pos, &sum) || code >= CODES)
         return -1;
+    if (sig) {
+        *e = (hentry_t){.code = (uint32_t)code, .n = unzigzag(n), .sum = unzigzag(sum)};
+        return 1;
+    }
+    if (n > INT64_MAX || sum > INT64_MAX) return -1;
     *e = (hentry_t){.code = (uint32_t)code, .n = (int64_t)n, .sum = (int64_t)sum};
     return 1;
 }
 
-static size_t put_entry(uint8_t *p, const hentry_t *e)
+static size_t put_entry(uint8_t *p, const hentry_t *e, bool sig)
 {
     size_t n = put_varint(p, e->code);
-    n += put_varint(p + n, (uint64_t)e->n);
-    return n + put_varint(p + n, (uint64_t)e->sum);
+    n += put_varint(p + n, sig ? zigzag(e->n) : (uint64_t)e->n);
+    return n + put_varint(p + n, sig ? zigzag(e->sum) : (uint64_t)e->sum);
 }
 
 #define ENTRY_MAX 30 /* three varints of at most 10 bytes */
 
-int report_cube_hist_walk(const void *blob, size_t len,
+int report_cube_hist_walk(const void *blob, size_t len, bool sig,
                           void (*fn)(void *ctx, int metric, int bucket, int64_t n, int64_t sum_ms),
                           void *ctx)
 {
     size_t pos = 0;
     hentry_t e;
     int r;
-    while ((r = next_entry(blob, len, &pos, &e)) > 0)
+    while ((r = next_entry(blob, len, &pos, &e, sig)) > 0)
         fn(ctx, (int)(e.code / REPORT_BUCKETS), (int)(e.code % REPORT_BUCKETS), e.n, e.sum);
     return r;
 }
 
-int report_cube_hist_add(const void *blob, size_t len, int64_t hn[HM_COUNT][REPORT_BUCKETS],
-                         int64_t hs[HM_COUNT][REPORT_BUCKETS])
+int report_cube_hist_add(const void *blob, size_t len, bool sig,
+                         int64_t hn[HM_COUNT][REPORT_BUCKETS], int64_t hs[HM_COUNT][REPORT_BUCKETS])
 {
     const uint8_t *p = blob, *end = p + len;
     while (p < end) {
@@ -130,7 +185,13 @@ int report_cube_hist_add(const void *blob, size_t len, int64_t hn[HM_COUNT][REPO
             if (!get_varint(blob, len, &pos, &v[k])) return -1;
             p = (const uint8_t *)blob + pos;
         }
-        if (v[0] >= CODES || v[1] > INT64_MAX || v[2] > INT64_MAX) return -1;
+        if (v[0] >= CODES) return -1;
+        if (sig) {
+            v[1] = (uint64_t)unzigzag(v[1]);
+            v[2] = (uint64_t)unzigzag(v[2]);
+        } else if (v[1] > INT64_MAX || v[2] > INT64_MAX) {
+            return -1;
+        }
         /* unsigned: a corrupt blob wraps instead of overflowing */
         int64_t *n = &hn[v[0] / REPORT_BUCKETS][v[0] % REPORT_BUCKETS];
         int64_t *sum = &hs[v[0] / REPORT_BUCKETS][v[0] % REPORT_BUCKETS];
@@ -140,9 +201,12 @@ int report_cube_hist_add(const void *blob, size_t len, int64_t hn[HM_COUNT][REPO
     return 0;
 }
 
+/* parley_hist_merge (user data NULL) and parley_hist_merge_signed (the label
+ * rows' blobs: entries that cancel out are dropped, an empty result is NULL). */
 static void hist_merge_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     (void)argc;
+    bool sig = sqlite3_user_data(cx) != NULL;
     const uint8_t *a = sqlite3_value_blob(argv[0]), *b = sqlite3_value_blob(argv[1]);
     size_t la = (size_t)sqlite3_value_bytes(argv[0]), lb = (size_t)sqlite3_value_bytes(argv[1]);
     if (!la || !lb) { /* one side empty (or NULL): the other as it is */
@@ -161,14 +225,14 @@ static void hist_merge_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     }
     size_t pa = 0, pb = 0, o = 0;
     hentry_t ea, eb;
-    int ra = next_entry(a, la, &pa, &ea), rb = next_entry(b, lb, &pb, &eb);
+    int ra = next_entry(a, la, &pa, &ea, sig), rb = next_entry(b, lb, &pb, &eb, sig);
     while (ra > 0 || rb > 0) {
         if (ra > 0 && (rb <= 0 || ea.code < eb.code)) {
-            o += put_entry(out + o, &ea);
-            ra = next_entry(a, la, &pa, &ea);
+            o += put_entry(out + o, &ea, sig);
+            ra = next_entry(a, la, &pa, &ea, sig);
         } else if (rb > 0 && (ra <= 0 || eb.code < ea.code)) {
-            o += put_entry(out + o, &eb);
-            rb = next_entry(b, lb, &pb, &eb);
+            o += put_entry(out + o, &eb, sig);
+            rb = next_entry(b, lb, &pb, &eb, sig);
         } else { /* the same code: one entry (never longer than the two it replaces) */
             hentry_t s = {.code = ea.code};
             if (__builtin_add_overflow(ea.n, eb.n, &s.n) ||
@@ -177,14 +241,19 @@ static void hist_merge_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
                 sqlite3_result_error(cx, "parley_hist_merge: histogram overflow", -1);
                 return;
             }
-            o += put_entry(out + o, &s);
-            ra = next_entry(a, la, &pa, &ea);
-            rb = next_entry(b, lb, &pb, &eb);
+            if (s.n || s.sum) o += put_entry(out + o, &s, sig);
+            ra = next_entry(a, la, &pa, &ea, sig);
+            rb = next_entry(b, lb, &pb, &eb, sig);
         }
     }
     if (ra < 0 || rb < 0) {
         free(out);
         sqlite3_result_error(cx, "parley_hist_merge: malformed histogram", -1);
+        return;
+    }
+    if (!o) {
+        free(out);
+        sqlite3_result_null(cx);
         return;
     }
     sqlite3_result_blob(cx, out, (int)o, free);
@@ -208,7 +277,7 @@ static void hist_n_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     (void)argc;
     count_ctx_t c = {.metric = sqlite3_value_int(argv[1])};
     if (report_cube_hist_walk(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
-                              count_one, &c) < 0) {
+                              false, count_one, &c) < 0) {
         sqlite3_result_error(cx, "parley_hist_n: malformed histogram", -1);
         return;
     }
@@ -218,8 +287,12 @@ static void hist_n_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 int report_cube_register(sqlite3 *db)
 {
     int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    static int sig = 1;
     int rc =
         sqlite3_create_function(db, "parley_hist_merge", 2, f, NULL, hist_merge_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "parley_hist_merge_signed", 2, f, &sig, hist_merge_fn,
+                                     NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "parley_hist_n", 2, f, NULL, hist_n_fn, NULL, NULL);
     return rc;
@@ -238,7 +311,7 @@ typedef struct {
 
 /* One row of the table while a flush sums into it. */
 typedef struct {
-    int64_t account_id, start, inbox_id, agent_id, team_id;
+    int64_t account_id, label_id, start, inbox_id, agent_id, team_id;
     int cuboid, level, priority;
     char channel[32];
     int64_t v[RC_COUNT];
@@ -286,6 +359,13 @@ size_t report_cube_len(const report_cube_t *b)
     return b->n;
 }
 
+bool report_cube_has_labels(const report_cube_t *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->facts[i].k.label_id) return true;
+    return false;
+}
+
 unsigned report_cube_flushes(const report_cube_t *b)
 {
     return b->flushes;
@@ -328,6 +408,77 @@ void report_cube_hist(report_cube_t *b, const rollup_key_t *k, int metric, int b
     f->sum = sum_ms > 0 ? sum_ms : 0;
 }
 
+/* One sample of ms (sign -1: taken out) on a label fact. */
+static void conv_sample(report_cube_t *b, const rollup_key_t *k, int metric, int64_t ms, int sign)
+{
+    fact_t *f = push(b, k);
+    f->metric = metric;
+    f->bucket = report_bucket(ms);
+    f->n = sign;
+    f->sum = sign * (ms > 0 ? ms : 0);
+}
+
+void report_cube_conv(report_cube_t *b, int64_t label_id, const rconv_t *r, int sign)
+{
+    rollup_key_t k = {.account_id = r->account_id,
+                      .label_id = label_id,
+                      .hour = r->c_hour,
+                      .inbox_id = r->inbox_id,
+                      .channel = r->channel,
+                      .agent_id = r->assignee_id,
+                      .team_id = r->team_id,
+                      .priority = r->priority};
+    int64_t v[RC_COUNT] = {0};
+    v[RC_received] = 1;
+    v[RC_reopened] = r->reopens;
+    v[RC_msgs_in] = r->msgs_in;
+    v[RC_replies_out] = r->replies_out;
+    v[RC_responded] = r->responded;
+    v[RC_resolved] = r->resolutions ? 1 : 0;
+    v[RC_backlog_delta] = strcmp(r->status, "resolved") ? 1 : 0;
+    if (r->frt_ms >= 0) {
+        v[RC_frt_n] = 1;
+        v[RC_frt_ms] = r->frt_ms;
+        v[RC_frt_bh_ms] = r->frt_bh_ms;
+    }
+    v[RC_rt_n] = r->rt_n;
+    v[RC_rt_ms] = r->rt_ms;
+    v[RC_rt_bh_ms] = r->rt_bh_ms;
+    if (r->res_ms >= 0) {
+        v[RC_res_n] = 1;
+        v[RC_res_ms] = r->res_ms;
+        v[RC_res_bh_ms] = r->res_bh_ms;
+    }
+    for (int i = 0; i < RC_COUNT; i++) v[i] *= sign;
+    report_cube_add(b, &k, v);
+    if (r->frt_ms >= 0) {
+        conv_sample(b, &k, HM_FRT, r->frt_ms, sign);
+        conv_sample(b, &k, HM_FRT_BH, r->frt_bh_ms, sign);
+    }
+    if (r->rt_n > 0) { /* the conversation's mean response time */
+        conv_sample(b, &k, HM_RT, r->rt_ms / r->rt_n, sign);
+        conv_sample(b, &k, HM_RT_BH, r->rt_bh_ms / r->rt_n, sign);
+    }
+    if (r->res_ms >= 0) {
+        conv_sample(b, &k, HM_RES, r->res_ms, sign);
+        conv_sample(b, &k, HM_RES_BH, r->res_bh_ms, sign);
+    }
+}
+
+bool report_cube_conv_same(const rconv_t *a, const rconv_t *b)
+{
+    return a->account_id == b->account_id && a->c_hour == b->c_hour && a->inbox_id == b->inbox_id &&
+           a->assignee_id == b->assignee_id && a->team_id == b->team_id &&
+           a->priority == b->priority && !strcmp(a->channel, b->channel) &&
+           a->reopens == b->reopens && a->msgs_in == b->msgs_in &&
+           a->replies_out == b->replies_out && a->responded == b->responded &&
+           !a->resolutions == !b->resolutions &&
+           !strcmp(a->status, "resolved") == !strcmp(b->status, "resolved") &&
+           a->frt_ms == b->frt_ms && a->frt_bh_ms == b->frt_bh_ms && a->rt_n == b->rt_n &&
+           a->rt_ms == b->rt_ms && a->rt_bh_ms == b->rt_bh_ms && a->res_ms == b->res_ms &&
+           a->res_bh_ms == b->res_bh_ms;
+}
+
 static uint64_t mix(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
@@ -338,6 +489,7 @@ static uint64_t node_hash(const node_t *n)
 {
     uint64_t h = 1469598103934665603ULL;
     h = mix(h, (uint64_t)n->account_id);
+    h = mix(h, (uint64_t)n->label_id);
     h = mix(h, (uint64_t)n->start * 64 + (uint64_t)n->cuboid * 4 + (uint64_t)n->level);
     h = mix(h, (uint64_t)n->inbox_id);
     h = mix(h, (uint64_t)n->agent_id);
@@ -348,9 +500,9 @@ static uint64_t node_hash(const node_t *n)
 
 static bool node_eq(const node_t *a, const node_t *b)
 {
-    return a->account_id == b->account_id && a->start == b->start && a->cuboid == b->cuboid &&
-           a->level == b->level && a->inbox_id == b->inbox_id && a->agent_id == b->agent_id &&
-           a->team_id == b->team_id && a->priority == b->priority &&
+    return a->account_id == b->account_id && a->label_id == b->label_id && a->start == b->start &&
+           a->cuboid == b->cuboid && a->level == b->level && a->inbox_id == b->inbox_id &&
+           a->agent_id == b->agent_id && a->team_id == b->team_id && a->priority == b->priority &&
            strcmp(a->channel, b->channel) == 0;
 }
 
@@ -442,13 +594,26 @@ const int cube_cuboids[CUBE_NCUBOIDS] = {
     CUBE_FULL,
 };
 
+const int cube_label_cuboids[CUBE_NLABEL_CUBOIDS] = {
+    0, CUBE_INBOX, CUBE_CHANNEL, CUBE_AGENT, CUBE_TEAM, CUBE_PRIORITY, CUBE_FULL,
+};
+
 /* Every row (cuboid x level) fact f lands on, summed into the nodes; only
- * its own (the cross product's hour) unless all. */
+ * its own (the cross product's hour) unless all. A label's fact always goes
+ * to all its rows (report_label_rollups has no recent table). */
 static void spread(report_cube_t *b, const fact_t *f, bool all)
 {
-    for (int c = all ? 0 : CUBE_NCUBOIDS - 1; c < CUBE_NCUBOIDS; c++) {
-        int cb = cube_cuboids[c];
+    const int *cuboids = cube_cuboids;
+    int ncuboids = CUBE_NCUBOIDS;
+    if (f->k.label_id) {
+        cuboids = cube_label_cuboids;
+        ncuboids = CUBE_NLABEL_CUBOIDS;
+        all = true;
+    }
+    for (int c = all ? 0 : ncuboids - 1; c < ncuboids; c++) {
+        int cb = cuboids[c];
         node_t key = {.account_id = f->k.account_id,
+                      .label_id = f->k.label_id,
                       .cuboid = cb,
                       .inbox_id = cb & CUBE_INBOX ? f->k.inbox_id : CUBE_ALL,
                       .agent_id = cb & CUBE_AGENT ? f->k.agent_id : CUBE_ALL,
@@ -500,9 +665,20 @@ const char report_recent_upsert_sql[] =
     "?9" REPORT_COLUMNS(CUBE_QM_) ", ?) ON CONFLICT(account_id, start, inbox_id, channel,"
     " agent_id, team_id, priority) DO UPDATE SET writes = writes + 1, hist ="
     " parley_hist_merge(hist, excluded.hist)" REPORT_COLUMNS(CUBE_ADD_) " RETURNING writes";
+
+/* A label's rows: the cube's binding, then the label id last. */
+#define LABEL_UPSERT(table)                                                                        \
+    "INSERT INTO " table "(account_id, cuboid, level, start, inbox_id, channel, agent_id,"         \
+    " team_id, priority" REPORT_COLUMNS(CUBE_COL_) ", hist, label_id) VALUES (?, ?, ?, ?, ?, ?,"   \
+    " ?, ?, ?" REPORT_COLUMNS(CUBE_QM_) ", ?, ?) ON CONFLICT(account_id, label_id, cuboid, level," \
+    " start, inbox_id, channel, agent_id, team_id, priority) DO UPDATE SET hist ="                 \
+    " parley_hist_merge_signed(hist, excluded.hist)" REPORT_COLUMNS(CUBE_ADD_)
+const char report_label_upsert_sql[] = LABEL_UPSERT("report_label_rollups");
+const char report_label_expect_upsert_sql[] = LABEL_UPSERT("temp.report_label_expect");
 /* clang-format on */
 
-static int flush(report_cube_t *b, sqlite3_stmt *upsert, bool all, int64_t *inserted)
+static int flush(report_cube_t *b, sqlite3_stmt *upsert, sqlite3_stmt *label_upsert, bool all,
+                 int64_t *inserted)
 {
     if (!b->n) return SQLITE_OK;
     b->n_nodes = 0;
@@ -521,45 +697,59 @@ static int flush(report_cube_t *b, sqlite3_stmt *upsert, bool all, int64_t *inse
     int rc = SQLITE_OK;
     for (uint32_t i = 0; i < b->n_nodes && rc == SQLITE_OK; i++) {
         const node_t *n = &b->nodes[i];
+        bool label = n->label_id != 0;
         size_t len = 0;
         for (; h < nh && b->hist[h].node == i + 1; h++) {
             hentry_t e = {.code = b->hist[h].code, .n = b->hist[h].n, .sum = b->hist[h].sum};
-            len += put_entry(b->blob + len, &e);
+            if (e.n || e.sum) len += put_entry(b->blob + len, &e, label);
         }
-        sqlite3_reset(upsert);
-        sqlite3_bind_int64(upsert, 1, n->account_id);
-        sqlite3_bind_int(upsert, 2, n->cuboid);
-        sqlite3_bind_int(upsert, 3, n->level);
-        sqlite3_bind_int64(upsert, 4, n->start);
-        sqlite3_bind_int64(upsert, 5, n->inbox_id);
-        sqlite3_bind_text(upsert, 6, n->channel, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(upsert, 7, n->agent_id);
-        sqlite3_bind_int64(upsert, 8, n->team_id);
-        sqlite3_bind_int(upsert, 9, n->priority);
-        for (int k = 0; k < RC_COUNT; k++) sqlite3_bind_int64(upsert, 10 + k, n->v[k]);
+        if (label && !len) { /* a label's deltas that cancel out: nothing to write */
+            bool zero = true;
+            for (int k = 0; k < RC_COUNT && zero; k++) zero = n->v[k] == 0;
+            if (zero) continue;
+        }
+        sqlite3_stmt *st = label ? label_upsert : upsert;
+        if (!st) {
+            rc = SQLITE_MISUSE;
+            break;
+        }
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, n->account_id);
+        sqlite3_bind_int(st, 2, n->cuboid);
+        sqlite3_bind_int(st, 3, n->level);
+        sqlite3_bind_int64(st, 4, n->start);
+        sqlite3_bind_int64(st, 5, n->inbox_id);
+        sqlite3_bind_text(st, 6, n->channel, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 7, n->agent_id);
+        sqlite3_bind_int64(st, 8, n->team_id);
+        sqlite3_bind_int(st, 9, n->priority);
+        for (int k = 0; k < RC_COUNT; k++) sqlite3_bind_int64(st, 10 + k, n->v[k]);
         if (len)
-            sqlite3_bind_blob(upsert, 10 + RC_COUNT, b->blob, (int)len, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(st, 10 + RC_COUNT, b->blob, (int)len, SQLITE_TRANSIENT);
         else
-            sqlite3_bind_null(upsert, 10 + RC_COUNT);
-        int s = sqlite3_step(upsert);
+            sqlite3_bind_null(st, 10 + RC_COUNT);
+        if (label) sqlite3_bind_int64(st, 11 + RC_COUNT, n->label_id);
+        int s = sqlite3_step(st);
         if (s == SQLITE_ROW) { /* the recent table's RETURNING: 1 = a new row */
-            if (inserted && sqlite3_column_int64(upsert, 0) == 1) (*inserted)++;
-            s = sqlite3_step(upsert);
+            if (inserted && sqlite3_column_int64(st, 0) == 1) (*inserted)++;
+            s = sqlite3_step(st);
         }
         rc = s == SQLITE_DONE ? SQLITE_OK : s;
     }
-    sqlite3_reset(upsert);
+    if (upsert) sqlite3_reset(upsert);
+    if (label_upsert) sqlite3_reset(label_upsert);
     b->n_hist = 0;
     if (b->hist) memset(b->hist, 0, sizeof *b->hist * b->hist_cap);
     return rc;
 }
 
-int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert)
+int report_cube_flush(report_cube_t *b, sqlite3_stmt *upsert, sqlite3_stmt *label_upsert)
 {
-    return flush(b, upsert, true, NULL);
+    return flush(b, upsert, label_upsert, true, NULL);
 }
 
-int report_cube_flush_recent(report_cube_t *b, sqlite3_stmt *upsert, int64_t *inserted)
+int report_cube_flush_recent(report_cube_t *b, sqlite3_stmt *upsert, sqlite3_stmt *label_upsert,
+                             int64_t *inserted)
 {
-    return flush(b, upsert, false, inserted);
+    return flush(b, upsert, label_upsert, false, inserted);
 }

@@ -365,6 +365,7 @@ static int migrate(store_conn_t *c, parley_err_t *err)
         }
         /* the steps SQL cannot do, in the migration's transaction */
         if (v == 12 && (rc = sq__migrate_012(c))) goto fail;
+        if (v == 14 && (rc = sq__migrate_014(c))) goto fail;
         sqlite3_stmt *q = sq__prep(
             c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)");
         if (!q) goto fail;

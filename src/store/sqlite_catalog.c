@@ -226,8 +226,9 @@ static int label_delete(store_conn_t *c, int64_t account_id, int64_t id, int64_t
     if (rc) return rc;
     *conversations = sq__col_i(st, 0);
     sqlite3_reset(st);
-    return run_one(
+    rc = run_one(
         c, sq__q(c, "DELETE FROM labels WHERE id = ? AND account_id = ?", "ii", id, account_id));
+    return rc ? rc : sq__reports_label_deleted(c, account_id, id);
 }
 
 /* ---- canned responses --------------------------------------------------- */

@@ -622,19 +622,26 @@ static int conv_labels(store_conn_t *c, int64_t conversation_id, arena_t *a, con
     return 0;
 }
 
+/* The label's report rows follow (sqlite_reports.c): only when the row
+ * was really added or removed. */
 static int conv_label_add(store_conn_t *c, int64_t account_id, int64_t conversation_id,
                           int64_t label_id)
 {
-    return run(c, q(c,
-                    "INSERT OR IGNORE INTO conversation_labels(conversation_id, label_id,"
-                    " account_id) VALUES (?, ?, ?)",
-                    "iii", conversation_id, label_id, account_id));
+    int rc = run(c, q(c,
+                      "INSERT OR IGNORE INTO conversation_labels(conversation_id, label_id,"
+                      " account_id) VALUES (?, ?, ?)",
+                      "iii", conversation_id, label_id, account_id));
+    if (rc || sqlite3_changes(c->db) != 1) return rc;
+    return sq__reports_label_moved(c, conversation_id, label_id, 1);
 }
 
 static int conv_label_remove(store_conn_t *c, int64_t conversation_id, int64_t label_id)
 {
-    return run(c, q(c, "DELETE FROM conversation_labels WHERE conversation_id = ? AND label_id = ?",
-                    "ii", conversation_id, label_id));
+    int rc =
+        run(c, q(c, "DELETE FROM conversation_labels WHERE conversation_id = ? AND label_id = ?",
+                 "ii", conversation_id, label_id));
+    if (rc || sqlite3_changes(c->db) != 1) return rc;
+    return sq__reports_label_moved(c, conversation_id, label_id, -1);
 }
 
 static int label_find(store_conn_t *c, int64_t account_id, const char *name, int64_t *id)

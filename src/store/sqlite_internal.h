@@ -14,7 +14,8 @@
 #include "store/stats.h"
 #include "store/store.h"
 
-#define SQ_MAX_STMTS 256
+#define SQ_MAX_STMTS       256
+#define SQ_MAX_DEAD_LABELS 16
 
 typedef struct sqlite_store sqlite_store_t;
 
@@ -41,6 +42,12 @@ struct store_conn {
     int64_t recent_n;
     bool recent_known;
     bool folding; /* a fold under way: one chunk after each commit */
+    /* Labels deleted in the current batch (more than SQ_MAX_DEAD_LABELS: all
+     * gone ones): their report rows are dropped again after the flush. */
+    struct {
+        int64_t account_id, label_id;
+    } dead_labels[SQ_MAX_DEAD_LABELS];
+    int n_dead_labels;
     /* The router's agents per account and team (writer only; sqlite_desk.c). */
     struct agent_cache *agents;
     int n_stmts;
@@ -68,6 +75,13 @@ void sq__agents_forget(store_conn_t *c);
 void sq__agents_free(store_conn_t *c);
 /* Migration 012's step in C (the rows of 005's tables into the cube). */
 int sq__migrate_012(store_conn_t *c);
+/* Migration 014's: the label rollups from the labels already attached. */
+int sq__migrate_014(store_conn_t *c);
+/* A label attached to (sign 1) or removed from (-1) a conversation: its
+ * contribution to the label's report rows (sqlite_desk.c calls it). */
+int sq__reports_label_moved(store_conn_t *c, int64_t conversation_id, int64_t label_id, int sign);
+/* A label deleted: its report rows go. */
+int sq__reports_label_deleted(store_conn_t *c, int64_t account_id, int64_t label_id);
 
 struct sqlite_store {
     store_t base;

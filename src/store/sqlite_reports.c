@@ -42,9 +42,12 @@ static report_cube_t *cube_of(store_conn_t *c)
 static int flush_cube(store_conn_t *c)
 {
     if (!c->cube || !report_cube_len(c->cube)) return 0;
-    sqlite3_stmt *st = sq__prep(c, report_cube_upsert_sql);
-    if (!st) return PARLEY_EIO;
-    return sq__rc(c, report_cube_flush(c->cube, st));
+    /* (before migration 014 there are no labels' facts, nor their table) */
+    bool labels = report_cube_has_labels(c->cube);
+    sqlite3_stmt *st = sq__prep(c, report_cube_upsert_sql),
+                 *label = labels ? sq__prep(c, report_label_upsert_sql) : NULL;
+    if (!st || (labels && !label)) return PARLEY_EIO;
+    return sq__rc(c, report_cube_flush(c->cube, st, label));
 }
 
 static int recent_count(store_conn_t *c)
@@ -59,15 +62,43 @@ static int recent_count(store_conn_t *c)
     return 0;
 }
 
-/* Writes the buffered facts to their own rows of report_recent (a commit's). */
+/* The rows of the labels deleted in this batch: a buffered fact of one of
+ * them was just written back (a label deleted after it was attached). Only
+ * labels gone for good: the job that deleted one may have rolled back. */
+static int drop_dead_labels(store_conn_t *c)
+{
+    int rc = 0;
+    if (c->n_dead_labels > SQ_MAX_DEAD_LABELS) { /* many: every label gone (a scan) */
+        c->n_dead_labels = 0;
+        return sq__run(c, sq__prep(c, "DELETE FROM report_label_rollups WHERE NOT EXISTS"
+                                      " (SELECT 1 FROM labels WHERE id = label_id)"));
+    }
+    for (int i = 0; i < c->n_dead_labels && !rc; i++) {
+        sqlite3_stmt *st = sq__prep(c, "DELETE FROM report_label_rollups WHERE account_id = ?1"
+                                       " AND label_id = ?2 AND NOT EXISTS"
+                                       " (SELECT 1 FROM labels WHERE id = ?2)");
+        if (!st) return PARLEY_EIO;
+        sqlite3_bind_int64(st, 1, c->dead_labels[i].account_id);
+        sqlite3_bind_int64(st, 2, c->dead_labels[i].label_id);
+        rc = sq__run(c, st);
+    }
+    c->n_dead_labels = 0;
+    return rc;
+}
+
+/* Writes the buffered facts to their own rows of report_recent (a commit's;
+ * labels' facts to their rows). */
 static int flush(store_conn_t *c)
 {
-    if (!c->cube || !report_cube_len(c->cube)) return 0;
+    if (!c->cube || !report_cube_len(c->cube)) return drop_dead_labels(c);
     int rc = recent_count(c);
     if (rc) return rc;
-    sqlite3_stmt *st = sq__prep(c, report_recent_upsert_sql);
-    if (!st) return PARLEY_EIO;
-    return sq__rc(c, report_cube_flush_recent(c->cube, st, &c->recent_n));
+    bool labels = report_cube_has_labels(c->cube);
+    sqlite3_stmt *st = sq__prep(c, report_recent_upsert_sql),
+                 *label = labels ? sq__prep(c, report_label_upsert_sql) : NULL;
+    if (!st || (labels && !label)) return PARLEY_EIO;
+    rc = sq__rc(c, report_cube_flush_recent(c->cube, st, label, &c->recent_n));
+    return rc ? rc : drop_dead_labels(c);
 }
 
 int sq__reports_flush(store_conn_t *c)
@@ -126,7 +157,7 @@ static int fold_some(store_conn_t *c, int limit, int64_t *moved)
         fold_ctx_t x = {b, &k};
         const void *blob = sqlite3_column_blob(st, 7 + RC_COUNT);
         int len = sqlite3_column_bytes(st, 7 + RC_COUNT);
-        if (len > 0 && report_cube_hist_walk(blob, (size_t)len, add_hist_entry, &x) < 0) {
+        if (len > 0 && report_cube_hist_walk(blob, (size_t)len, false, add_hist_entry, &x) < 0) {
             s = SQLITE_CORRUPT;
             break;
         }
@@ -221,6 +252,7 @@ void sq__reports_rewind(store_conn_t *c, const sq_mark_t *m)
 void sq__reports_forget(store_conn_t *c)
 {
     if (c->cube) report_cube_truncate(c->cube, 0);
+    c->n_dead_labels = 0;
 }
 
 static int rollup_add(store_conn_t *c, const rollup_key_t *k, const int64_t v[RC_COUNT])
@@ -411,7 +443,65 @@ static int conv_get(store_conn_t *c, int64_t id, rconv_t *out)
     ", beat_at = excluded.beat_at, handle_ms = excluded.handle_ms"                                 \
     ", handle_bh_ms = excluded.handle_bh_ms"
 
-static int conv_put(store_conn_t *c, const rconv_t *in)
+/* Calls fn(c, label id, ctx) for each label of the conversation. */
+static int labels_of(store_conn_t *c, int64_t conversation_id, int64_t *ids, int max, int *n)
+{
+    sqlite3_stmt *st =
+        sq__prep(c, "SELECT label_id FROM conversation_labels WHERE conversation_id = ?");
+    if (!st) return PARLEY_EIO;
+    sqlite3_bind_int64(st, 1, conversation_id);
+    int s;
+    *n = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        if (*n < max) ids[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sq__rc(c, s);
+}
+
+/* The labelled conversation's contribution moves from before (NULL: none)
+ * to in, on each of its labels' rows. */
+static int labels_follow(store_conn_t *c, const rconv_t *before, const rconv_t *in)
+{
+    if (before && report_cube_conv_same(before, in)) return 0;
+    int64_t ids[64];
+    int n, rc = labels_of(c, in->conversation_id, ids, 64, &n);
+    if (rc || !n) return rc;
+    for (int i = 0; i < n; i++) {
+        if (before) report_cube_conv(cube_of(c), ids[i], before, -1);
+        report_cube_conv(cube_of(c), ids[i], in, 1);
+    }
+    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush_cube(c) : 0;
+}
+
+int sq__reports_label_moved(store_conn_t *c, int64_t conversation_id, int64_t label_id, int sign)
+{
+    rconv_t r;
+    int rc = conv_get(c, conversation_id, &r);
+    if (rc == PARLEY_ENOENT) return 0; /* not in the reports yet: added when it is */
+    if (rc) return rc;
+    report_cube_conv(cube_of(c), label_id, &r, sign);
+    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush_cube(c) : 0;
+}
+
+int sq__reports_label_deleted(store_conn_t *c, int64_t account_id, int64_t label_id)
+{
+    sqlite3_stmt *st =
+        sq__prep(c, "DELETE FROM report_label_rollups WHERE account_id = ? AND label_id = ?");
+    if (!st) return PARLEY_EIO;
+    sqlite3_bind_int64(st, 1, account_id);
+    sqlite3_bind_int64(st, 2, label_id);
+    int rc = sq__run(c, st);
+    if (rc) return rc;
+    /* facts of it still buffered are written at the flush: their rows go then */
+    if (c->n_dead_labels < SQ_MAX_DEAD_LABELS) {
+        c->dead_labels[c->n_dead_labels].account_id = account_id;
+        c->dead_labels[c->n_dead_labels].label_id = label_id;
+    }
+    c->n_dead_labels++;
+    return 0;
+}
+
+static int conv_put(store_conn_t *c, const rconv_t *before, const rconv_t *in)
 {
     sqlite3_stmt *st =
         sq__prep(c, "INSERT INTO report_conversations(" RCONV_COLS
@@ -428,7 +518,55 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
     sqlite3_bind_int(st, 7, in->priority);
     sqlite3_bind_text(st, 8, in->status, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 12, in->c_priority);
-    return sq__run(c, st);
+    int rc = sq__run(c, st);
+    return rc ? rc : labels_follow(c, before, in);
+}
+
+/* ---- label rollups from scratch ------------------------------------------ */
+
+/* Every labelled conversation's report row, with the label id last. */
+static const char labelled_sql[] =
+    "WITH l(cid, lid) AS (SELECT conversation_id, label_id FROM conversation_labels)"
+    " SELECT " RCONV_COLS ", lid FROM l JOIN report_conversations ON conversation_id = cid";
+
+/* Adds every (label, conversation) contribution to b, flushed through
+ * (upsert, label_upsert) every CUBE_FLUSH_AT facts and at the end. */
+static int sum_labels(store_conn_t *c, report_cube_t *b, sqlite3_stmt *upsert,
+                      sqlite3_stmt *label_upsert)
+{
+    sqlite3_stmt *st = sq__prep(c, labelled_sql);
+    if (!st) return PARLEY_EIO;
+    int s, rc = SQLITE_OK;
+    while (rc == SQLITE_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        rconv_t r;
+        rconv_read(st, &r);
+        report_cube_conv(b, sqlite3_column_int64(st, RCONV_NCOLS), &r, 1);
+        if (report_cube_len(b) >= CUBE_FLUSH_AT) rc = report_cube_flush(b, upsert, label_upsert);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_OK && s != SQLITE_DONE) rc = s;
+    if (rc == SQLITE_OK) rc = report_cube_flush(b, upsert, label_upsert);
+    report_cube_truncate(b, 0);
+    return sq__rc(c, rc);
+}
+
+/* The label rollups recomputed from conversation_labels x report_conversations. */
+static int label_rebuild(store_conn_t *c)
+{
+    int rc = flush_cube(c); /* what is buffered first: the table is then whole */
+    if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_label_rollups"));
+    sqlite3_stmt *up = sq__prep(c, report_cube_upsert_sql),
+                 *label = sq__prep(c, report_label_upsert_sql);
+    if (!rc && (!up || !label)) rc = PARLEY_EIO;
+    return rc ? rc : sum_labels(c, cube_of(c), up, label);
+}
+
+int sq__migrate_014(store_conn_t *c)
+{
+    log_msg(LOG_INFO, "store.migrating",
+            "014: summing each label's conversations into its report rows (seconds per "
+            "100,000 labelled conversations; once)");
+    return label_rebuild(c);
 }
 
 /* ---- aggregate reads ------------------------------------------------------ */
@@ -440,6 +578,10 @@ static int conv_put(store_conn_t *c, const rconv_t *in)
     " AND (?7 < 0 OR priority = ?7) AND (?8 IS NULL OR channel = ?8)"
 #define FILTER                                                                                     \
     " WHERE account_id = ?1 AND cuboid = ?9 AND level = ?10"                                       \
+    " AND start >= ?2 AND start < ?3" FILTER_DIMS
+/* a label's rows (?11) */
+#define FILTER_LABEL                                                                               \
+    " WHERE account_id = ?1 AND label_id = ?11 AND cuboid = ?9 AND level = ?10"                    \
     " AND start >= ?2 AND start < ?3" FILTER_DIMS
 /* report_recent: the facts not yet folded (?9, ?10 bound, unused). */
 #define FILTER_RECENT                                                                              \
@@ -492,6 +634,14 @@ static int cuboid_for(const report_filter_t *f, report_group_t g)
     int need = filtered(f);
     need |= g == RG_AGENT ? CUBE_AGENT : g == RG_INBOX ? CUBE_INBOX : g == RG_TEAM ? CUBE_TEAM : 0;
     return __builtin_popcount((unsigned)need) > 2 ? CUBE_FULL : need;
+}
+
+/* A label's rows: the cuboid of the one dimension the filters and the
+ * grouping name, else the cross product. */
+static int label_cuboid_for(const report_filter_t *f, report_group_t g)
+{
+    int need = cuboid_for(f, g);
+    return __builtin_popcount((unsigned)need) > 1 ? CUBE_FULL : need;
 }
 
 typedef struct {
@@ -632,6 +782,7 @@ static const char agg_sql[] = AGG_COLS " FROM report_rollups" FILTER;
 #define FROM_EXACT " FROM report_rollups INDEXED BY report_rollups_exact"
 static const char agg_exact_sql[] = AGG_COLS FROM_EXACT FILTER_EXACT;
 static const char agg_recent_sql[] = AGG_COLS " FROM report_recent" FILTER_RECENT;
+static const char agg_label_sql[] = AGG_COLS " FROM report_label_rollups" FILTER_LABEL;
 
 /* A report's statements in one read transaction (unless c is in one): a fold
  * committed between them would count its rows twice or not at all. */
@@ -654,9 +805,13 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
     seg_t segs[5];
     int nseg =
         plan(floor_hour(f->since), floor_hour(f->until + HOUR_MS - 1), max_level_of(g), segs);
-    int cuboid = cuboid_for(f, g);
-    bool exact = exact_for(f, cuboid);
-    sqlite3_stmt *cube = sq__prep(c, exact ? agg_exact_sql : agg_sql),
+    /* a label: its own rows, no recent facts (written straight to all levels) */
+    bool label = f->label_id != 0;
+    int cuboid = label ? label_cuboid_for(f, g) : cuboid_for(f, g);
+    bool exact = !label && exact_for(f, cuboid);
+    sqlite3_stmt *cube = sq__prep(c, label   ? agg_label_sql
+                                     : exact ? agg_exact_sql
+                                             : agg_sql),
                  *recent = sq__prep(c, agg_recent_sql);
     if (!cube || !recent) return PARLEY_EIO;
     /* as many groups as a series has points (zeroed pages: calloc maps them) */
@@ -672,13 +827,14 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
     *n = 0;
     bool began = read_begin(c);
     /* the cube's segments, then the recent facts of the whole period */
-    for (int s = 0; s <= nseg && nseg && rc == SQLITE_DONE; s++) {
+    for (int s = 0; s < nseg + !label && nseg && rc == SQLITE_DONE; s++) {
         sqlite3_stmt *st = s < nseg ? cube : recent;
         sqlite3_reset(st);
         if (s < nseg)
             bind_segment(st, f, cuboid, exact, segs[s].level, segs[s].a, segs[s].b);
         else
             bind_segment(st, f, CUBE_FULL, false, CUBE_HOUR, segs[0].a, segs[nseg - 1].b);
+        if (label) sqlite3_bind_int64(st, 11, f->label_id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t start = sqlite3_column_int64(st, 0);
             int64_t group = g == RG_HOUR    ? start
@@ -702,7 +858,7 @@ static int aggregate(store_conn_t *c, const report_filter_t *f, report_group_t g
             for (int k = 0; k < RC_COUNT; k++) x->v[k] += sqlite3_column_int64(st, 4 + k);
             const void *blob = sqlite3_column_blob(st, 4 + RC_COUNT);
             int len = sqlite3_column_bytes(st, 4 + RC_COUNT);
-            if (len > 0 && report_cube_hist_add(blob, (size_t)len, x->hn, x->hs) < 0) {
+            if (len > 0 && report_cube_hist_add(blob, (size_t)len, label, x->hn, x->hs) < 0) {
                 rc = SQLITE_CORRUPT;
                 break;
             }
@@ -944,63 +1100,111 @@ static bool value_eq(sqlite3_stmt *a, sqlite3_stmt *b, int k, char *va, char *vb
     return false;
 }
 
-static int compare(store_conn_t *ca, store_conn_t *cb,
-                   void (*diff)(void *ctx, const char *table, const char *row, const char *col,
-                                const char *va, const char *vb),
-                   void *ctx, int64_t *ndiff)
+typedef void (*diff_fn)(void *ctx, const char *table, const char *row, const char *col,
+                        const char *va, const char *vb);
+
+/* Compares two statements' rows, both ordered by the npk columns named pk. */
+static int compare_rows(sqlite3_stmt *a, sqlite3_stmt *b, const char *table, const char *const *pk,
+                        int npk, diff_fn diff, void *ctx, int64_t *ndiff)
 {
+    /* the ORDER BY columns by index */
+    int order[10], ncols = sqlite3_column_count(a);
+    for (int i = 0; i < npk; i++)
+        for (int k = 0; k < ncols; k++)
+            if (!strcmp(sqlite3_column_name(a, k), pk[i])) order[i] = k;
+    int ra = sqlite3_step(a), rb = sqlite3_step(b);
+    char name[256];
+    while (ra == SQLITE_ROW || rb == SQLITE_ROW) {
+        int d = ra != SQLITE_ROW ? 1 : rb != SQLITE_ROW ? -1 : pk_cmp(a, b, order, npk);
+        if (d < 0) { /* only in a */
+            row_name(a, order, npk, name, sizeof name);
+            (*ndiff)++;
+            diff(ctx, table, name, "(row)", "present", "missing");
+            ra = sqlite3_step(a);
+        } else if (d > 0) {
+            row_name(b, order, npk, name, sizeof name);
+            (*ndiff)++;
+            diff(ctx, table, name, "(row)", "missing", "present");
+            rb = sqlite3_step(b);
+        } else {
+            for (int k = 0; k < ncols; k++) {
+                char va[96], vb[96];
+                if (!value_eq(a, b, k, va, vb, sizeof va)) {
+                    row_name(a, order, npk, name, sizeof name);
+                    (*ndiff)++;
+                    diff(ctx, table, name, sqlite3_column_name(a, k), va, vb);
+                }
+            }
+            ra = sqlite3_step(a);
+            rb = sqlite3_step(b);
+        }
+    }
+    return ra != SQLITE_DONE || rb != SQLITE_DONE ? PARLEY_EIO : 0;
+}
+
+static int compare(store_conn_t *ca, store_conn_t *cb, diff_fn diff, void *ctx, int64_t *ndiff)
+{
+    static const char *const roll_pk[] = {"account_id", "cuboid",   "level",
+                                          "start",      "inbox_id", "channel",
+                                          "agent_id",   "team_id",  "priority"};
+    static const char *const conv_pk[] = {"conversation_id"};
     *ndiff = 0;
     for (size_t t = 0; t < sizeof cmp_tables / sizeof cmp_tables[0]; t++) {
         const cmp_table_t *ct = &cmp_tables[t];
         sqlite3_stmt *a = NULL, *b = NULL;
-        if (sqlite3_prepare_v2(ca->db, ct->sql, -1, &a, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(cb->db, ct->sql, -1, &b, NULL) != SQLITE_OK) {
-            sqlite3_finalize(a);
-            sqlite3_finalize(b);
-            return PARLEY_EIO;
-        }
-        /* the ORDER BY columns by index */
-        int order[9], ncols = sqlite3_column_count(a);
-        static const char *const roll_pk[] = {"account_id", "cuboid",   "level",
-                                              "start",      "inbox_id", "channel",
-                                              "agent_id",   "team_id",  "priority"};
-        static const char *const conv_pk[] = {"conversation_id"};
-        const char *const *pk = t == 0 ? roll_pk : conv_pk;
-        for (int i = 0; i < ct->npk; i++)
-            for (int k = 0; k < ncols; k++)
-                if (!strcmp(sqlite3_column_name(a, k), pk[i])) order[i] = k;
-        int ra = sqlite3_step(a), rb = sqlite3_step(b);
-        char name[256];
-        while (ra == SQLITE_ROW || rb == SQLITE_ROW) {
-            int d = ra != SQLITE_ROW ? 1 : rb != SQLITE_ROW ? -1 : pk_cmp(a, b, order, ct->npk);
-            if (d < 0) { /* only in a */
-                row_name(a, order, ct->npk, name, sizeof name);
-                (*ndiff)++;
-                diff(ctx, ct->table, name, "(row)", "present", "missing");
-                ra = sqlite3_step(a);
-            } else if (d > 0) {
-                row_name(b, order, ct->npk, name, sizeof name);
-                (*ndiff)++;
-                diff(ctx, ct->table, name, "(row)", "missing", "present");
-                rb = sqlite3_step(b);
-            } else {
-                for (int k = 0; k < ncols; k++) {
-                    char va[96], vb[96];
-                    if (!value_eq(a, b, k, va, vb, sizeof va)) {
-                        row_name(a, order, ct->npk, name, sizeof name);
-                        (*ndiff)++;
-                        diff(ctx, ct->table, name, sqlite3_column_name(a, k), va, vb);
-                    }
-                }
-                ra = sqlite3_step(a);
-                rb = sqlite3_step(b);
-            }
-        }
+        int rc = PARLEY_EIO;
+        if (sqlite3_prepare_v2(ca->db, ct->sql, -1, &a, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(cb->db, ct->sql, -1, &b, NULL) == SQLITE_OK)
+            rc = compare_rows(a, b, ct->table, t == 0 ? roll_pk : conv_pk, ct->npk, diff, ctx,
+                              ndiff);
         sqlite3_finalize(a);
         sqlite3_finalize(b);
-        if ((ra != SQLITE_DONE) || (rb != SQLITE_DONE)) return PARLEY_EIO;
+        if (rc) return rc;
     }
     return 0;
+}
+
+/* The label rollups against their recomputation from conversation_labels x
+ * report_conversations, summed into a temporary table on c (the writer, in
+ * its transaction; dropped after). */
+#define LABEL_PK                                                                                   \
+    "account_id, label_id, cuboid, level, start, inbox_id, channel, agent_id, team_id, priority"
+#define DDL_(col) ", " #col " INTEGER NOT NULL DEFAULT 0"
+
+static int label_verify(store_conn_t *c, diff_fn diff, void *ctx, int64_t *ndiff)
+{
+    static const char *const pk[] = {"account_id", "label_id", "cuboid",   "level",   "start",
+                                     "inbox_id",   "channel",  "agent_id", "team_id", "priority"};
+    /* clang-format off */
+    int rc = sq__rc(c, sqlite3_exec(c->db,
+        "DROP TABLE IF EXISTS temp.report_label_expect;"
+        " CREATE TEMP TABLE report_label_expect (account_id INTEGER NOT NULL,"
+        " label_id INTEGER NOT NULL, cuboid INTEGER NOT NULL, level INTEGER NOT NULL,"
+        " start INTEGER NOT NULL, inbox_id INTEGER NOT NULL, channel TEXT NOT NULL,"
+        " agent_id INTEGER NOT NULL, team_id INTEGER NOT NULL, priority INTEGER NOT NULL"
+        REPORT_COLUMNS(DDL_) ", hist BLOB, PRIMARY KEY (" LABEL_PK ")) WITHOUT ROWID",
+        NULL, NULL, NULL));
+    /* clang-format on */
+    if (rc) return rc;
+    sqlite3_stmt *up = NULL, *a = NULL, *b = NULL;
+    report_cube_t *cube = report_cube_new();
+    rc = flush_cube(c); /* the label rows whole */
+    if (!rc && sqlite3_prepare_v2(c->db, report_label_expect_upsert_sql, -1, &up, NULL))
+        rc = PARLEY_EIO;
+    if (!rc) rc = sum_labels(c, cube, NULL, up);
+    if (!rc &&
+        (sqlite3_prepare_v2(c->db, "SELECT * FROM main.report_label_rollups ORDER BY " LABEL_PK, -1,
+                            &a, NULL) ||
+         sqlite3_prepare_v2(c->db, "SELECT * FROM temp.report_label_expect ORDER BY " LABEL_PK, -1,
+                            &b, NULL)))
+        rc = PARLEY_EIO;
+    if (!rc) rc = compare_rows(a, b, "report_label_rollups", pk, 10, diff, ctx, ndiff);
+    sqlite3_finalize(up);
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    report_cube_free(cube);
+    sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.report_label_expect", NULL, NULL, NULL);
+    return rc;
 }
 
 static int clear(store_conn_t *c)
@@ -1013,6 +1217,8 @@ static int clear(store_conn_t *c)
         c->recent_known = true;
     }
     if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_conversations"));
+    /* no report state left: no label contribution either (a replay adds them back) */
+    if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_label_rollups"));
     return rc;
 }
 
@@ -1052,4 +1258,6 @@ const struct store_reports_ops sq__reports_ops = {
     .conv_list = conv_list,
     .conv_count = conv_count,
     .compare = compare,
+    .label_rebuild = label_rebuild,
+    .label_verify = label_verify,
 };

@@ -34,14 +34,21 @@ enum { REPORT_COLUMNS(REPORT_ENUM_) RC_COUNT };
 #undef REPORT_ENUM_
 extern const char *const report_column_names[RC_COUNT];
 
-/* Histogram metrics and buckets (bucket of a duration: rollup_bucket). */
+/* Histogram metrics and buckets (bucket of a duration: report_bucket). */
 enum { HM_FRT, HM_FRT_BH, HM_RT, HM_RT_BH, HM_RES, HM_RES_BH, HM_AHT, HM_AHT_BH, HM_COUNT };
 #define REPORT_BUCKETS 128
+
+/* The histogram bucket of a duration: 0 below one second, then log-scaled
+ * (each bucket about 15% wider than the one before) up to REPORT_BUCKETS-1. */
+int report_bucket(int64_t ms);
+/* The smallest duration (ms) of a bucket. */
+int64_t report_bucket_floor(int bucket);
 
 typedef struct {
     int64_t account_id, hour, inbox_id, agent_id, team_id;
     int priority;
     const char *channel;
+    int64_t label_id; /* 0: the account's rollups; else a label's (report_cube.h) */
 } rollup_key_t;
 
 /* The report state and facts of one conversation (report_conversations). */
@@ -103,12 +110,16 @@ typedef struct store_reports_ops {
     int (*fold)(store_conn_t *c);
     /* PARLEY_ENOENT when the conversation has no report state yet. */
     int (*conv_get)(store_conn_t *c, int64_t conversation_id, rconv_t *out);
-    int (*conv_put)(store_conn_t *c, const rconv_t *in);
+    /* Writes in (before: the row as read, NULL when new); the conversation's
+     * labels' report rows follow it (report_cube.h). */
+    int (*conv_put)(store_conn_t *c, const rconv_t *before, const rconv_t *in);
 
-    /* Sums and histograms of the facts matching f (label_id ignored) in
-     * [since, until) rounded out to whole hours, grouped, ordered by group;
-     * *out malloc'd (the caller frees; NULL when no row matched). Reads the
-     * coarsest rows that answer (report_cube.h). */
+    /* Sums and histograms of the facts matching f in [since, until) rounded
+     * out to whole hours, grouped, ordered by group; *out malloc'd (the
+     * caller frees; NULL when no row matched). Reads the coarsest rows that
+     * answer (report_cube.h). With a label: the contributions of the
+     * label's conversations created in the period, at their creation hour
+     * and current dimensions (report_label_rollups). */
     int (*aggregate)(store_conn_t *c, const report_filter_t *f, report_group_t g,
                      report_agg_t **out, int *n);
     /* SUM(backlog_delta) of every row before f->until (period start ignored). */
@@ -134,6 +145,15 @@ typedef struct store_reports_ops {
                    void (*diff)(void *ctx, const char *table, const char *row, const char *col,
                                 const char *va, const char *vb),
                    void *ctx, int64_t *ndiff);
+    /* Recomputes the label rollups from the labels attached and the
+     * conversations' report rows (a bulk fill; migration 014). */
+    int (*label_rebuild)(store_conn_t *c);
+    /* Compares the label rollups with that recomputation (on the writer, in
+     * its transaction), like compare. */
+    int (*label_verify)(store_conn_t *c,
+                        void (*diff)(void *ctx, const char *table, const char *row, const char *col,
+                                     const char *va, const char *vb),
+                        void *ctx, int64_t *ndiff);
 } store_reports_ops_t;
 
 #endif

@@ -206,13 +206,52 @@ def test_bad_filters_and_roles():
     assert anon.get("/api/v1/reports/conversations.csv").status == 401
 
 
-def test_label_filter_reads_conversation_rows():
+def test_label_reports_follow_the_labels():
     r = C["admin"].post("/api/v1/labels", {"name": "vip"})
     assert r.status == 201, r
+    vip = r.json["id"]
     assert C["sue"].patch(f"/api/v1/conversations/{CONV['a']}",
                           {"labels_add": ["vip"]}).status == 200
     s = C["ann"].get("/api/v1/reports/summary?label=vip").json
     assert s["volume"]["received"] == 1 and s["first_response_time"]["count"] == 1, s
+    assert s["volume"]["backlog"] == 0 and s["resolution_rate"] == 1, s
+    # the label moves from a (answered, resolved) to b (open): the report follows
+    assert C["sue"].patch(f"/api/v1/conversations/{CONV['b']}",
+                          {"labels_add": ["vip"]}).status == 200
+    assert C["sue"].patch(f"/api/v1/conversations/{CONV['a']}",
+                          {"labels_remove": ["vip"]}).status == 200
+    s = C["ann"].get("/api/v1/reports/summary?label=vip").json
+    assert s["volume"]["received"] == 1 and s["first_response_time"]["count"] == 0, s
+    assert s["volume"]["backlog"] == 1, s
+    # b's new priority moves its contribution between the label's rows
+    assert C["sue"].patch(f"/api/v1/conversations/{CONV['b']}",
+                          {"priority": "critical"}).status == 200
+    assert C["ann"].get("/api/v1/reports/summary?label=vip&priority=critical"
+                        ).json["volume"]["received"] == 1
+    assert C["ann"].get("/api/v1/reports/summary?label=vip&priority=low"
+                        ).json["volume"]["received"] == 0
+    # the label's report equals its conversations, read one by one
+    rows = list(csv.DictReader(io.StringIO(
+        C["ann"].get("/api/v1/reports/conversations.csv?label=vip").body.decode(), newline="")))
+    assert [int(x["conversation_id"]) for x in rows] == [CONV["b"]], rows
+    ib = C["ann"].get("/api/v1/reports/inboxes?label=vip").json["rows"]
+    assert [(x["inbox_id"], x["volume"]["received"]) for x in ib] == [(INBOX, 1)], ib
+    ts = C["ann"].get("/api/v1/reports/timeseries?label=vip&by=day").json["points"]
+    assert sum(p["volume"]["received"] for p in ts) == 1
+    # a label deleted: its reports are gone with it, the verification agrees
+    assert C["admin"].post("/api/v1/labels", {"name": "gone"}).status == 201
+    assert C["sue"].patch(f"/api/v1/conversations/{CONV['a']}",
+                          {"labels_add": ["gone"]}).status == 200
+    gone = [x for x in C["admin"].get("/api/v1/labels").json["data"] if x["name"] == "gone"][0]
+    assert C["admin"].delete(f"/api/v1/labels/{gone['id']}").status in (200, 204)
+    assert_problem(C["ann"].get("/api/v1/reports/summary?label=gone"), 400, "/label")
+    db = sqlite3.connect(S.db)
+    left = db.execute("SELECT count(*) FROM report_label_rollups WHERE label_id = ?",
+                      (gone["id"],)).fetchone()[0]
+    mine = db.execute("SELECT count(*) FROM report_label_rollups WHERE label_id = ?",
+                      (vip,)).fetchone()[0]
+    db.close()
+    assert left == 0 and mine > 0, (left, mine)
 
 
 def test_verify_passes_then_fails_after_tampering():
@@ -227,6 +266,15 @@ def test_verify_passes_then_fails_after_tampering():
     assert "DIFF report_rollups" in p.stdout and "frt_ms" in p.stdout, p.stdout
     p = S.cli("reports", "rebuild", "--db", S.db)
     assert S.cli("reports", "verify", "--db", S.db).returncode == 0
+    # a label's rows are checked against its conversations, and rebuilt with them
+    db = sqlite3.connect(S.db)
+    db.execute("UPDATE report_label_rollups SET msgs_in = msgs_in + 1 WHERE cuboid = 0")
+    db.commit()
+    db.close()
+    p = S.cli("reports", "verify", "--db", S.db, check=False)
+    assert p.returncode == 1 and "DIFF report_label_rollups" in p.stdout, p.stdout
+    p = S.cli("reports", "rebuild", "--db", S.db)
+    assert S.cli("reports", "verify", "--db", S.db).returncode == 0
 
 
 try:
@@ -234,6 +282,6 @@ try:
     run([test_intake_reply_resolve_then_exact_summary, test_breakdowns_and_series_agree,
          test_csv_opens_cleanly_and_is_neutralised, test_injection_neutralised_in_names,
          test_export_cli_bom_and_out, test_digest_json_and_html, test_bad_filters_and_roles,
-         test_label_filter_reads_conversation_rows, test_verify_passes_then_fails_after_tampering])
+         test_label_reports_follow_the_labels, test_verify_passes_then_fails_after_tampering])
 finally:
     S.cleanup()

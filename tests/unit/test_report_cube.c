@@ -393,35 +393,36 @@ static void test_migrate_012(void **state)
     /* back to schema 11 with 005's layout and two hours of rows */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    exec_ok(db, "DROP TABLE report_rollups; DROP TABLE report_recent;"
-                " DELETE FROM schema_migrations WHERE version >= 12;"
-                "CREATE TABLE report_rollups (account_id INTEGER NOT NULL, hour INTEGER NOT NULL,"
-                " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER NOT NULL,"
-                " team_id INTEGER NOT NULL, priority INTEGER NOT NULL" REPORT_COLUMNS(
-                    OLD_COL_) ", PRIMARY KEY (account_id, hour, inbox_id, channel, agent_id, "
-                              "team_id, priority))"
-                              " WITHOUT ROWID;"
-                              "CREATE TABLE report_hist (account_id INTEGER NOT NULL, hour INTEGER "
-                              "NOT NULL,"
-                              " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER "
-                              "NOT NULL,"
-                              " team_id INTEGER NOT NULL, priority INTEGER NOT NULL, metric "
-                              "INTEGER NOT NULL,"
-                              " bucket INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 0, sum_ms "
-                              "INTEGER NOT NULL"
-                              " DEFAULT 0, PRIMARY KEY (account_id, hour, metric, inbox_id, "
-                              "channel, agent_id,"
-                              " team_id, priority, bucket)) WITHOUT ROWID;"
-                              "INSERT INTO report_rollups(account_id, hour, inbox_id, channel, "
-                              "agent_id, team_id,"
-                              " priority, received, frt_n, frt_ms) VALUES (3, 493000, 1, 'api', 2, "
-                              "0, 1, 4, 2,"
-                              " 9000), (3, 493001, 1, 'x', 5, 0, 2, 1, 1, 500), (3, 493030, 2, "
-                              "'api', 2, 1, 1,"
-                              " 2, 0, 0);"
-                              "INSERT INTO report_hist VALUES (3, 493000, 1, 'api', 2, 0, 1, 0, 5, "
-                              "2, 9000),"
-                              " (3, 493001, 1, 'x', 5, 0, 2, 0, 1, 1, 500);");
+    exec_ok(db,
+            "DROP TABLE report_rollups; DROP TABLE report_recent; DROP TABLE report_label_rollups;"
+            " DELETE FROM schema_migrations WHERE version >= 12;"
+            "CREATE TABLE report_rollups (account_id INTEGER NOT NULL, hour INTEGER NOT NULL,"
+            " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER NOT NULL,"
+            " team_id INTEGER NOT NULL, priority INTEGER NOT NULL" REPORT_COLUMNS(
+                OLD_COL_) ", PRIMARY KEY (account_id, hour, inbox_id, channel, agent_id, "
+                          "team_id, priority))"
+                          " WITHOUT ROWID;"
+                          "CREATE TABLE report_hist (account_id INTEGER NOT NULL, hour INTEGER "
+                          "NOT NULL,"
+                          " inbox_id INTEGER NOT NULL, channel TEXT NOT NULL, agent_id INTEGER "
+                          "NOT NULL,"
+                          " team_id INTEGER NOT NULL, priority INTEGER NOT NULL, metric "
+                          "INTEGER NOT NULL,"
+                          " bucket INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 0, sum_ms "
+                          "INTEGER NOT NULL"
+                          " DEFAULT 0, PRIMARY KEY (account_id, hour, metric, inbox_id, "
+                          "channel, agent_id,"
+                          " team_id, priority, bucket)) WITHOUT ROWID;"
+                          "INSERT INTO report_rollups(account_id, hour, inbox_id, channel, "
+                          "agent_id, team_id,"
+                          " priority, received, frt_n, frt_ms) VALUES (3, 493000, 1, 'api', 2, "
+                          "0, 1, 4, 2,"
+                          " 9000), (3, 493001, 1, 'x', 5, 0, 2, 1, 1, 500), (3, 493030, 2, "
+                          "'api', 2, 1, 1,"
+                          " 2, 0, 0);"
+                          "INSERT INTO report_hist VALUES (3, 493000, 1, 'api', 2, 0, 1, 0, 5, "
+                          "2, 9000),"
+                          " (3, 493001, 1, 'x', 5, 0, 2, 0, 1, 1, 500);");
     sqlite3_close(db);
     assert_int_equal(store_open_sqlite(path, &s, &err), 0);
     const struct store_reports_ops *ops = s->ops->reports;
@@ -479,7 +480,7 @@ static int put_convs(store_conn_t *c, void *p)
                      .res_ms = -1};
         snprintf(r.channel, sizeof r.channel, "%s", "api");
         snprintf(r.status, sizeof r.status, "%s", "open");
-        int rc = store->ops->reports->conv_put(c, &r);
+        int rc = store->ops->reports->conv_put(c, NULL, &r);
         if (rc) return rc;
     }
     return 0;

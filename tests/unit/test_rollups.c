@@ -461,13 +461,13 @@ static void test_verify_then_tamper(void **state)
 static void test_buckets(void **state)
 {
     (void)state;
-    assert_int_equal(rollup_bucket(0), 0);
-    assert_int_equal(rollup_bucket(999), 0);
-    assert_int_equal(rollup_bucket(1000), 1);
+    assert_int_equal(report_bucket(0), 0);
+    assert_int_equal(report_bucket(999), 0);
+    assert_int_equal(report_bucket(1000), 1);
     for (int b = 1; b < REPORT_BUCKETS; b++) {
-        assert_true(rollup_bucket_floor(b) > rollup_bucket_floor(b - 1));
-        assert_int_equal(rollup_bucket(rollup_bucket_floor(b)), b);
-        assert_int_equal(rollup_bucket(rollup_bucket_floor(b) - 1), b - 1);
+        assert_true(report_bucket_floor(b) > report_bucket_floor(b - 1));
+        assert_int_equal(report_bucket(report_bucket_floor(b)), b);
+        assert_int_equal(report_bucket(report_bucket_floor(b) - 1), b - 1);
     }
 }
 
