@@ -114,8 +114,8 @@ print(f(s), f(s + n))" "$T_BEGIN" "$T_END" "$2")
       one_case "$path" "$period"
     done
   done
-  # The label filter has no rollup dimension: it sums the labelled
-  # conversations' rows (desk_fill: vip on 1%, billing on 10% of them).
+  # A label's reports read its own rollups (report_label_rollups; desk_fill:
+  # vip on 1%, billing on 10% of the conversations).
   echo "label-filtered cases (each request also carries the filter set of its turn):"
   for LABEL in vip billing; do
     for path in summary "timeseries?by=day" agents; do
