@@ -7,7 +7,7 @@
 #   3. the SLA scheduler with 1,000,000 pending deadlines: load time, memory,
 #      delay from deadline to committed event.
 # Usage: bench/reports.sh BUILD_DIR DESK_DB   (DESK_DB with .info and .tokens beside it)
-# BENCH_SECONDS (10) per wrk run, BENCH_INGEST_MESSAGES (50000) per ingest run, BENCH_ROLLUP_PAIRS (3)
+# BENCH_SECONDS (10) per wrk run, BENCH_INGEST_MESSAGES (50000) per ingest run, BENCH_ROLLUP_PAIRS (5)
 # alternating rollups off/on pairs,
 # BENCH_SCHEDULER_DEADLINES (1000000); BENCH_REPORTS_ONLY=latency|ingest|scheduler runs one part.
 set -euo pipefail
@@ -154,7 +154,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
   # Pairs of runs, the order alternating (off-on, on-off, ...) so that a drift of
   # this shared machine during the section weighs on both sides; the verdict is
   # on the median of the pairs' ratios (one pair swung from -3% to +29% here).
-  PAIRS=${BENCH_ROLLUP_PAIRS:-3}
+  PAIRS=${BENCH_ROLLUP_PAIRS:-5}
   RATIOS=""
   for p in $(seq "$PAIRS"); do
     if [ $((p % 2)) = 1 ]; then OFF=$(ingest_once off); ON=$(ingest_once on)
