@@ -4,7 +4,9 @@
 #include "core/json.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int json_nesting_depth(const char *text, size_t len)
@@ -231,13 +233,148 @@ void json_check_known(json_check_t *c, json_t *obj, const char *const *allowed)
     }
 }
 
-static int dump_cb(const char *p, size_t n, void *data)
+/* ---- compact output with sorted keys ------------------------------------------- */
+
+/* Every stored event payload goes through this (a fifth of the writer's time
+ * in jansson's json_dump_callback: a callback per fragment, printf for
+ * numbers, a key array allocated per object). The output is byte for byte
+ * jansson's with JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY (test_core
+ * compares them on random trees): the same escapes (\b \f \n \r \t, other
+ * controls as \u00XX in capitals, UTF-8 as it is, "/" and DEL unescaped), the
+ * same reals ("%.17g", ".0" added to an integral value, the exponent without
+ * "+" or leading zeros). */
+
+static void dump_string(buf_t *b, const char *s, size_t len)
 {
-    buf_append(data, p, n);
-    return 0;
+    static const char hex[] = "0123456789ABCDEF";
+    buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        buf_append(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': buf_append(b, "\\\"", 2); break;
+        case '\\': buf_append(b, "\\\\", 2); break;
+        case '\b': buf_append(b, "\\b", 2); break;
+        case '\f': buf_append(b, "\\f", 2); break;
+        case '\n': buf_append(b, "\\n", 2); break;
+        case '\r': buf_append(b, "\\r", 2); break;
+        case '\t': buf_append(b, "\\t", 2); break;
+        default: {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(b, e, 6);
+        }
+        }
+    }
+    buf_append(b, s + run, len - run);
+    buf_putc(b, '"');
+}
+
+static void dump_integer(buf_t *b, json_int_t v)
+{
+    char t[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do t[sizeof t - 1 - n++] = (char)('0' + u % 10);
+    while ((u /= 10) && n < 20);
+    if (v < 0) t[sizeof t - 1 - n++] = '-';
+    buf_append(b, t + sizeof t - n, (size_t)n);
+}
+
+static void dump_real(buf_t *b, double v)
+{
+    char t[64];
+    int n = snprintf(t, sizeof t - 3, "%.17g", v);
+    if (n < 0 || n >= (int)sizeof t - 3) return;
+    if (!strpbrk(t, ".eE")) { /* integral: read back as a real */
+        t[n++] = '.';
+        t[n++] = '0';
+        t[n] = '\0';
+    }
+    char *e = strchr(t, 'e');
+    if (e) { /* "1e+05" -> "1e5", "1e-05" -> "1e-5" */
+        char *start = e + 1, *end = start + 1;
+        if (*start == '-') start++;
+        while (*end == '0') end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(t + n + 1 - end));
+            n -= (int)(end - start);
+        }
+    }
+    buf_append(b, t, (size_t)n);
+}
+
+typedef struct {
+    const char *key;
+    json_t *value;
+} member_t;
+
+static int cmp_member(const void *a, const void *b)
+{
+    return strcmp(((const member_t *)a)->key, ((const member_t *)b)->key);
+}
+
+static void dump_value(buf_t *b, const json_t *v, int depth);
+
+static void dump_object(buf_t *b, const json_t *v, int depth)
+{
+    size_t n = json_object_size(v), i = 0;
+    member_t local[32], *m = n <= 32 ? local : malloc(sizeof *m * n);
+    if (!m) return;
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (i == n) break;
+        m[i++] = (member_t){k, x};
+    }
+    n = i;
+    for (i = 1; i < n && n <= 32; i++) /* insertion sort: objects are small */
+        for (size_t j = i; j > 0 && strcmp(m[j - 1].key, m[j].key) > 0; j--) {
+            member_t t = m[j];
+            m[j] = m[j - 1];
+            m[j - 1] = t;
+        }
+    if (n > 32) qsort(m, n, sizeof *m, cmp_member);
+    buf_putc(b, '{');
+    for (i = 0; i < n; i++) {
+        if (i) buf_putc(b, ',');
+        dump_string(b, m[i].key, strlen(m[i].key));
+        buf_putc(b, ':');
+        dump_value(b, m[i].value, depth + 1);
+    }
+    buf_putc(b, '}');
+    if (m != local) free(m);
+}
+
+static void dump_value(buf_t *b, const json_t *v, int depth)
+{
+    if (!v || depth > 2048) { /* jansson refuses deeper trees too */
+        buf_puts(b, "null");
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: dump_object(b, v, depth); break;
+    case JSON_ARRAY:
+        buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i) buf_putc(b, ',');
+            dump_value(b, json_array_get(v, i), depth + 1);
+        }
+        buf_putc(b, ']');
+        break;
+    case JSON_STRING: dump_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: dump_integer(b, json_integer_value(v)); break;
+    case JSON_REAL: dump_real(b, json_real_value(v)); break;
+    case JSON_TRUE: buf_append(b, "true", 4); break;
+    case JSON_FALSE: buf_append(b, "false", 5); break;
+    default: buf_append(b, "null", 4); break;
+    }
 }
 
 void json_dump_to(buf_t *b, const json_t *v)
 {
-    json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    dump_value(b, v, 0);
 }

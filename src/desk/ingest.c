@@ -216,7 +216,9 @@ int desk_ingest(app_t *app, const inbox_row_t *inbox, const ch_item_t *item, ing
     json_t *aj = analysis_to_json(&an, body);
     if (item->auth_results) /* e-mail: SPF/DKIM/DMARC as the receiving MTA judged them */
         json_object_set_new(aj, "auth_results", json_string(item->auth_results));
-    char *analysis_json = json_dumps(aj, JSON_COMPACT | JSON_SORT_KEYS);
+    buf_t analysis_json;
+    buf_init(&analysis_json, 0);
+    json_dump_to(&analysis_json, aj);
     json_decref(aj);
     json_t *att = json_array();
     for (int i = 0; i < item->n_attachments; i++)
@@ -229,11 +231,11 @@ int desk_ingest(app_t *app, const inbox_row_t *inbox, const ch_item_t *item, ing
     ingest_ctx_t x = {.inbox = inbox,
                       .item = item,
                       .an = &an,
-                      .analysis_json = analysis_json,
+                      .analysis_json = buf_cstr(&analysis_json),
                       .attachments_json = att_json,
                       .out = out};
     int rc = desk_write(app, &by, ingest_tx, &x);
-    free(analysis_json);
+    buf_free(&analysis_json);
     free(att_json);
     if (rc) return parley_errf(err, rc, "", "the message could not be stored");
     return 0;

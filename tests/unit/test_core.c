@@ -232,13 +232,100 @@ static void test_crypto(void **state)
     assert_string_equal(b64, "aGkh");
 }
 
+/* ---- json_dump_to: byte for byte jansson's compact, sorted output ------------- */
+
+static uint64_t dump_seed = 0x853C49E6748FEA9BULL;
+
+static uint64_t dump_rnd(void)
+{
+    dump_seed ^= dump_seed << 13;
+    dump_seed ^= dump_seed >> 7;
+    dump_seed ^= dump_seed << 17;
+    return dump_seed;
+}
+
+static json_t *random_json(int depth)
+{
+    static const char *const pieces[] = {"a",  "b",   "",    "\"",   "\\",   "/",    "\n",    "\t",
+                                         "\b", "\f",  "\r",  "\x01", "\x1f", "\x7f", "é",     "€",
+                                         "😀",  "key", "Key", "k2",   "zz",   " ",    "\u2028"};
+    int kind = (int)(dump_rnd() % (depth > 3 ? 6 : 8));
+    switch (kind) {
+    case 0: return json_null();
+    case 1: return json_boolean(dump_rnd() & 1);
+    case 2: {
+        int64_t v = (int64_t)dump_rnd();
+        if (dump_rnd() % 2) v %= 1000;
+        if (dump_rnd() % 16 == 0) v = INT64_MIN;
+        return json_integer(v);
+    }
+    case 3: {
+        static const double reals[] = {0.0,  -0.0, 1.0,     0.1,         -2.5,
+                                       1e20, 1e-5, 1.5e300, 123456789.0, 3.141592653589793,
+                                       1e22, 1e21, 5e-324,  -1e-310};
+        double d = reals[dump_rnd() % (sizeof reals / sizeof reals[0])];
+        if (dump_rnd() % 2) d = (double)(int64_t)(dump_rnd() % 2000000) / 1000.0 - 1000.0;
+        return json_real(d);
+    }
+    case 4:
+    case 5: {
+        char t[64] = "";
+        int n = (int)(dump_rnd() % 5);
+        for (int i = 0; i < n; i++)
+            strncat(t, pieces[dump_rnd() % (sizeof pieces / sizeof pieces[0])],
+                    sizeof t - strlen(t) - 1);
+        return json_string(t);
+    }
+    case 6: {
+        json_t *a = json_array();
+        int n = (int)(dump_rnd() % 5);
+        for (int i = 0; i < n; i++) json_array_append_new(a, random_json(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        int n = (int)(dump_rnd() % (dump_rnd() % 8 == 0 ? 40 : 6));
+        for (int i = 0; i < n; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "%s%d", pieces[dump_rnd() % (sizeof pieces / sizeof pieces[0])],
+                     (int)(dump_rnd() % 50));
+            json_object_set_new(o, k, random_json(depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+static void test_json_dump_matches_jansson(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3000; i++) {
+        json_t *v = random_json(0);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        buf_t b;
+        buf_init(&b, 0);
+        json_dump_to(&b, v);
+        assert_non_null(want);
+        if (strcmp(buf_cstr(&b), want))
+            fail_msg("tree %d:\n  ours   %s\n  jansson %s", i, buf_cstr(&b), want);
+        free(want);
+        buf_free(&b);
+        json_decref(v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arena),       cmocka_unit_test(test_str),
-        cmocka_unit_test(test_buf_limit),   cmocka_unit_test(test_json_limits),
-        cmocka_unit_test(test_json_fields), cmocka_unit_test(test_config_precedence),
-        cmocka_unit_test(test_clock),       cmocka_unit_test(test_crypto),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_str),
+        cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_json_limits),
+        cmocka_unit_test(test_json_fields),
+        cmocka_unit_test(test_config_precedence),
+        cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_crypto),
+        cmocka_unit_test(test_json_dump_matches_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
