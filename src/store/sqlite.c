@@ -162,6 +162,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
 {
     store_conn_t *c = s->writer;
     c->events_appended = 0;
+    c->chain_known = false;
     store_stats_add_batch();
     int rc = exec_simple(c, "BEGIN IMMEDIATE");
     for (write_job_t *j = batch; j; j = j->next) {
@@ -177,6 +178,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
         if (j->rc) {
             exec_simple(c, "ROLLBACK TO job");
             c->events_appended = appended;
+            c->chain_known = false;
             sq__reports_rewind(c, &facts);
             sq__agents_forget(c);
         }

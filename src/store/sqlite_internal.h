@@ -30,6 +30,12 @@ struct store_conn {
     sqlite_store_t *owner;
     store_conn_t *next;      /* every connection, for closing */
     int64_t events_appended; /* in the current batch (writer only) */
+    /* The chain's last event (id, hash) as this batch appended it: the next
+     * append links to it without reading it back. Forgotten at each batch's
+     * start and when a job rolls back (writer only). */
+    bool chain_known;
+    int64_t chain_id;
+    char chain_hash[65];
     /* Full-text work of the current batch (writer only), done once before its
      * COMMIT: FTS5 writes its pending terms at every savepoint, so indexing
      * inside each job's savepoint would write one index segment per message. */

@@ -276,15 +276,23 @@ static int event_append(store_conn_t *c, const event_new_t *in, int64_t at, int6
     char prev[65];
     memcpy(prev, genesis, sizeof prev);
     int64_t last_id = 0;
-    sqlite3_stmt *st = q(c, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", "");
-    int rc = one(c, st);
-    if (rc == 0) {
-        last_id = col_i(st, 0);
-        const unsigned char *h = sqlite3_column_text(st, 1);
-        if (h && sqlite3_column_bytes(st, 1) == 64) memcpy(prev, h, 64);
-        sqlite3_reset(st);
-    } else if (rc != PARLEY_ENOENT) {
-        return rc;
+    /* inside a batch that appended already: the link is known */
+    bool known = c->chain_known && !sqlite3_get_autocommit(c->db);
+    int rc = 0;
+    if (known) {
+        last_id = c->chain_id;
+        memcpy(prev, c->chain_hash, sizeof prev);
+    } else {
+        sqlite3_stmt *st = q(c, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", "");
+        rc = one(c, st);
+        if (rc == 0) {
+            last_id = col_i(st, 0);
+            const unsigned char *h = sqlite3_column_text(st, 1);
+            if (h && sqlite3_column_bytes(st, 1) == 64) memcpy(prev, h, 64);
+            sqlite3_reset(st);
+        } else if (rc != PARLEY_ENOENT) {
+            return rc;
+        }
     }
 
     buf_t payload;
@@ -315,7 +323,13 @@ static int event_append(store_conn_t *c, const event_new_t *in, int64_t at, int6
                   "iiisississs", e.id, e.account_id, e.at, e.actor_kind, e.actor_id, e.type,
                   e.subject_kind, e.subject_id, e.payload, prev, hash));
     buf_free(&payload);
-    if (!rc) c->events_appended++;
+    c->chain_known = false;
+    if (!rc) {
+        c->events_appended++;
+        c->chain_id = e.id;
+        memcpy(c->chain_hash, hash, sizeof c->chain_hash);
+        c->chain_known = !sqlite3_get_autocommit(c->db);
+    }
     if (!rc && id_out) *id_out = e.id;
     return rc;
 }
