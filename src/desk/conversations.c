@@ -228,11 +228,23 @@ void conv_json_to(buf_t *b, const conv_row_t *cv)
 
 json_t *message_to_json(const message_row_t *m)
 {
+    return message_to_json_with(m, NULL);
+}
+
+/* A stored JSON array column: the common empty one without the parser. */
+static json_t *array_of(const char *text)
+{
+    return !text || !strcmp(text, "[]") ? json_array() : json_loads(text, 0, NULL);
+}
+
+json_t *message_to_json_with(const message_row_t *m, json_t *analysis)
+{
     char at[32];
     clock_format_iso(m->created_at, at);
-    json_t *att = json_loads(m->attachments ? m->attachments : "[]", 0, NULL);
-    json_t *men = json_loads(m->mentions ? m->mentions : "[]", 0, NULL);
-    json_t *an = json_loads(m->analysis ? m->analysis : "{}", 0, NULL);
+    json_t *att = array_of(m->attachments);
+    json_t *men = array_of(m->mentions);
+    json_t *an =
+        analysis ? json_incref(analysis) : json_loads(m->analysis ? m->analysis : "{}", 0, NULL);
     return json_pack("{s:I, s:I, s:s, s:s, s:s, s:{s:s, s:I}, s:s, s:s?, s:o, s:o, s:o, s:s?,"
                      " s:s}",
                      "id", (json_int_t)m->id, "conversation_id", (json_int_t)m->conversation_id,

@@ -19,6 +19,7 @@ typedef struct {
     const ch_item_t *item;
     const analysis_t *an;
     const char *analysis_json;
+    json_t *analysis; /* the tree analysis_json was written from */
     const char *attachments_json;
     ingest_result_t *out;
 } ingest_ctx_t;
@@ -176,8 +177,8 @@ static int ingest_tx(dtx_t *t, void *p)
                        .created_at = t->now};
     if ((rc = ops->message_create(t->c, &m, &m.id))) return rc;
     if ((rc = desk_event(t->c, t->app, t->by, "message.created", "message", m.id,
-                         json_pack("{s:o, s:I}", "message", message_to_json(&m), "inbox_id",
-                                   (json_int_t)inbox->id))))
+                         json_pack("{s:o, s:I}", "message", message_to_json_with(&m, x->analysis),
+                                   "inbox_id", (json_int_t)inbox->id))))
         return rc;
     if ((rc = sla_on_inbound(t, &cv))) return rc; /* starts first/next response clocks */
     x->out->message_id = m.id;
@@ -219,7 +220,6 @@ int desk_ingest(app_t *app, const inbox_row_t *inbox, const ch_item_t *item, ing
     buf_t analysis_json;
     buf_init(&analysis_json, 0);
     json_dump_to(&analysis_json, aj);
-    json_decref(aj);
     json_t *att = json_array();
     for (int i = 0; i < item->n_attachments; i++)
         json_array_append_new(
@@ -232,10 +232,12 @@ int desk_ingest(app_t *app, const inbox_row_t *inbox, const ch_item_t *item, ing
                       .item = item,
                       .an = &an,
                       .analysis_json = buf_cstr(&analysis_json),
+                      .analysis = aj,
                       .attachments_json = att_json,
                       .out = out};
     int rc = desk_write(app, &by, ingest_tx, &x);
     buf_free(&analysis_json);
+    json_decref(aj);
     free(att_json);
     if (rc) return parley_errf(err, rc, "", "the message could not be stored");
     return 0;
