@@ -22,6 +22,7 @@ typedef struct {
     json_t *analysis; /* the tree analysis_json was written from */
     const char *attachments_json;
     ingest_result_t *out;
+    bool new_contact; /* find_contact created it (it has no other conversation) */
 } ingest_ctx_t;
 
 /* The contact behind the item's author, created on first sight; identity
@@ -62,6 +63,7 @@ static int find_contact(dtx_t *t, ingest_ctx_t *x, int64_t *contact_id)
                         .created_at = t->now,
                         .updated_at = t->now};
     if ((rc = ops->contact_create(t->c, &ct, contact_id))) return rc;
+    x->new_contact = true;
     identity_row_t ni = {.account_id = account,
                          .contact_id = *contact_id,
                          .channel = x->inbox->channel,
@@ -107,6 +109,7 @@ static int ingest_tx(dtx_t *t, void *p)
         return 0;
     }
     int64_t contact_id;
+    x->new_contact = false;
     if ((rc = find_contact(t, x, &contact_id))) return rc;
 
     const char *visibility = it->is_public ? "public" : "private";
@@ -187,7 +190,7 @@ static int ingest_tx(dtx_t *t, void *p)
     /* The private conversation that follows "take it offline" is linked to the
      * public one, so resolving the pair can close the public thread. */
     conv_row_t pub;
-    if (!it->is_public && !cv.linked_id &&
+    if (!it->is_public && !cv.linked_id && !x->new_contact &&
         ops->conv_offline_unlinked(t->c, contact_id, t->arena, &pub) == 0) {
         conv_row_t pub_before = pub, priv_before = cv;
         pub.linked_id = cv.id;

@@ -142,6 +142,16 @@ static int exec_simple(store_conn_t *c, const char *sql)
     return sq__rc(c, sqlite3_exec(c->db, sql, NULL, NULL, NULL));
 }
 
+/* A statement run per job (SAVEPOINT, RELEASE): prepared once, not parsed each time. */
+static int exec_cached(store_conn_t *c, const char *sql)
+{
+    sqlite3_stmt *st = sq__prep(c, sql);
+    if (!st) return PARLEY_EIO;
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sq__rc(c, s);
+}
+
 /*
  * Group commit. Writers queue their job and wait; whoever finds no batch in
  * progress becomes the leader, takes every queued job, runs each inside its
@@ -170,7 +180,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
             j->rc = rc;
             continue;
         }
-        if ((j->rc = exec_simple(c, "SAVEPOINT job")) != 0) continue;
+        if ((j->rc = exec_cached(c, "SAVEPOINT job")) != 0) continue;
         int64_t appended = c->events_appended;
         sq_mark_t facts;
         sq__reports_mark(c, &facts);
@@ -182,7 +192,7 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
             sq__reports_rewind(c, &facts);
             sq__agents_forget(c);
         }
-        exec_simple(c, "RELEASE job");
+        exec_cached(c, "RELEASE job");
     }
     if (rc == 0 && (rc = sq__reports_flush(c)) != 0)
         for (write_job_t *j = batch; j; j = j->next)
