@@ -170,20 +170,55 @@ int report_cube_hist_walk(const void *blob, size_t len, bool sig,
     return r;
 }
 
+/* One varint at p; NULL when it runs past end or over 10 bytes. */
+static inline const uint8_t *varint_at(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int shift = 0; shift < 64 && p < end; shift += 7) {
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) {
+            *v = x;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The same without the end check: at least ENTRY_MAX bytes are left. */
+static inline const uint8_t *varint_fast(const uint8_t *p, uint64_t *v)
+{
+    uint64_t x = *p++;
+    if (x < 0x80) {
+        *v = x;
+        return p;
+    }
+    x &= 0x7f;
+    for (int shift = 7; shift < 64; shift += 7) {
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) {
+            *v = x;
+            return p;
+        }
+    }
+    return NULL;
+}
+
 int report_cube_hist_add(const void *blob, size_t len, bool sig,
                          int64_t hn[HM_COUNT][REPORT_BUCKETS], int64_t hs[HM_COUNT][REPORT_BUCKETS])
 {
+    /* the reports' hot loop: a year by agent decodes ~2M entries */
     const uint8_t *p = blob, *end = p + len;
     while (p < end) {
         uint64_t v[3];
-        for (int k = 0; k < 3; k++) {
-            if (p < end && *p < 0x80) { /* the common one-byte varint */
-                v[k] = *p++;
-                continue;
-            }
-            size_t pos = (size_t)(p - (const uint8_t *)blob);
-            if (!get_varint(blob, len, &pos, &v[k])) return -1;
-            p = (const uint8_t *)blob + pos;
+        if (end - p >= ENTRY_MAX) {
+            if (!(p = varint_fast(p, &v[0])) || !(p = varint_fast(p, &v[1])) ||
+                !(p = varint_fast(p, &v[2])))
+                return -1;
+        } else if (!(p = varint_at(p, end, &v[0])) || !(p = varint_at(p, end, &v[1])) ||
+                   !(p = varint_at(p, end, &v[2]))) {
+            return -1;
         }
         if (v[0] >= CODES) return -1;
         if (sig) {
