@@ -29,7 +29,8 @@ set(PARLEY_SOURCES
   src/http/h_sla.c
   src/store/sqlite_webhooks.c src/desk/webhooks.c src/http/h_outbound.c
   src/cli/admin.c src/cli/sentiment.c src/cli/serve.c src/cli/mailin.c
-  src/store/sqlite_reports.c src/store/report_cube.c src/desk/rollups.c src/desk/reports.c src/http/h_reports.c
+  src/store/sqlite_reports.c src/store/rconv_cache.c src/store/report_cube.c src/desk/rollups.c
+  src/desk/reports.c src/http/h_reports.c
   src/cli/export.c
   src/cli/demo.c src/cli/simulate.c
   src/store/sqlite_digest.c src/desk/digest.c src/desk/mailer.c

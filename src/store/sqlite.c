@@ -7,6 +7,7 @@
  * writer writes), the prepared-statement caches and the migrations. The
  * queries themselves live in sqlite_queries.c.
  */
+#include "store/rconv_cache.h"
 #include "store/report_cube.h"
 #include "store/sqlite_internal.h"
 
@@ -68,6 +69,7 @@ static void conn_close(store_conn_t *c)
     free(c->fts_messages.v);
     free(c->fts_contacts.v);
     report_cube_free(c->cube);
+    rconv_cache_free(c->rconvs);
     sq__agents_free(c);
     for (int i = 0; i < c->n_stmts; i++) sqlite3_finalize(c->stmts[i].stmt);
     sqlite3_close(c->db);

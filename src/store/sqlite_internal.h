@@ -43,6 +43,9 @@ struct store_conn {
     /* Report rollup facts not yet written (sqlite_reports.c, report_cube.h):
      * written once per batch, before its COMMIT. */
     struct report_cube *cube;
+    /* The per-conversation report rows written in this batch, upserted once
+     * before its COMMIT (rconv_cache.h; writer only). */
+    struct rconv_cache *rconvs;
     /* Rows in report_recent as this connection knows them (writer only;
      * another process's writes make it low: the fold only comes later). */
     int64_t recent_n;
@@ -67,6 +70,7 @@ struct store_conn {
 typedef struct {
     size_t len;
     unsigned flushes;
+    size_t rconvs; /* the report rows' undo log */
 } sq_mark_t;
 
 int sq__reports_flush(store_conn_t *c);

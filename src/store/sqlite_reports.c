@@ -8,6 +8,7 @@
  * Static SQL only (the column lists come from REPORT_COLUMNS at compile
  * time); every read names the account it may touch.
  */
+#include "store/rconv_cache.h"
 #include "store/report_cube.h"
 #include "store/sqlite_internal.h"
 #include "store/store_reports.h"
@@ -88,10 +89,14 @@ static int drop_dead_labels(store_conn_t *c)
 
 /* Writes the buffered facts to their own rows of report_recent (a commit's;
  * labels' facts to their rows). */
+static int write_rconvs(store_conn_t *c);
+
 static int flush(store_conn_t *c)
 {
+    int rc = write_rconvs(c);
+    if (rc) return rc;
     if (!c->cube || !report_cube_len(c->cube)) return drop_dead_labels(c);
-    int rc = recent_count(c);
+    rc = recent_count(c);
     if (rc) return rc;
     bool labels = report_cube_has_labels(c->cube);
     sqlite3_stmt *st = sq__prep(c, report_recent_upsert_sql),
@@ -193,7 +198,8 @@ static int fold_some(store_conn_t *c, int limit, int64_t *moved)
 static int fold(store_conn_t *c)
 {
     int64_t moved;
-    int rc = flush_cube(c);
+    int rc = write_rconvs(c);
+    if (!rc) rc = flush_cube(c);
     if (!rc) rc = fold_some(c, -1, &moved);
     if (!rc) {
         c->recent_n = 0;
@@ -239,10 +245,12 @@ void sq__reports_mark(store_conn_t *c, sq_mark_t *m)
 {
     m->len = c->cube ? report_cube_len(c->cube) : 0;
     m->flushes = c->cube ? report_cube_flushes(c->cube) : 0;
+    m->rconvs = c->rconvs ? rconv_cache_mark(c->rconvs) : 0;
 }
 
 void sq__reports_rewind(store_conn_t *c, const sq_mark_t *m)
 {
+    if (c->rconvs) rconv_cache_rewind(c->rconvs, m->rconvs);
     if (!c->cube) return;
     /* a flush during the job wrote its earlier facts inside its savepoint
      * (rolled back with it); what is buffered now is all the job's */
@@ -252,6 +260,7 @@ void sq__reports_rewind(store_conn_t *c, const sq_mark_t *m)
 void sq__reports_forget(store_conn_t *c)
 {
     if (c->cube) report_cube_truncate(c->cube, 0);
+    if (c->rconvs) rconv_cache_clear(c->rconvs);
     c->n_dead_labels = 0;
 }
 
@@ -408,6 +417,11 @@ static void rconv_read(sqlite3_stmt *st, rconv_t *r)
 
 static int conv_get(store_conn_t *c, int64_t id, rconv_t *out)
 {
+    const rconv_t *kept = c->rconvs ? rconv_cache_get(c->rconvs, id) : NULL;
+    if (kept) { /* written in this batch, not yet in the table */
+        *out = *kept;
+        return 0;
+    }
     sqlite3_stmt *st =
         sq__prep(c, "SELECT " RCONV_COLS " FROM report_conversations WHERE conversation_id = ?");
     if (!st) return PARLEY_EIO;
@@ -501,8 +515,9 @@ int sq__reports_label_deleted(store_conn_t *c, int64_t account_id, int64_t label
     return 0;
 }
 
-static int conv_put(store_conn_t *c, const rconv_t *before, const rconv_t *in)
+static int rconv_write(void *ctx, const rconv_t *in)
 {
+    store_conn_t *c = ctx;
     sqlite3_stmt *st =
         sq__prep(c, "INSERT INTO report_conversations(" RCONV_COLS
                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -518,8 +533,30 @@ static int conv_put(store_conn_t *c, const rconv_t *before, const rconv_t *in)
     sqlite3_bind_int(st, 7, in->priority);
     sqlite3_bind_text(st, 8, in->status, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 12, in->c_priority);
-    int rc = sq__run(c, st);
-    return rc ? rc : labels_follow(c, before, in);
+    return sq__run(c, st);
+}
+
+/* The cached rows into report_conversations (before a COMMIT, or before a
+ * statement reads the table), then forgotten. */
+static int write_rconvs(store_conn_t *c)
+{
+    if (!c->rconvs || !rconv_cache_len(c->rconvs)) return 0;
+    int rc = rconv_cache_each(c->rconvs, rconv_write, c);
+    if (!rc) rconv_cache_clear(c->rconvs);
+    return rc;
+}
+
+/* A transaction that keeps this many rows writes them at once (a replay of
+ * the whole log is one job; its memory stays bounded). */
+#define RCONV_SPILL_AT 65536
+
+static int conv_put(store_conn_t *c, const rconv_t *before, const rconv_t *in)
+{
+    if (!c->rconvs) c->rconvs = rconv_cache_new();
+    rconv_cache_put(c->rconvs, in);
+    int rc = labels_follow(c, before, in);
+    if (!rc && rconv_cache_len(c->rconvs) >= RCONV_SPILL_AT) rc = write_rconvs(c);
+    return rc;
 }
 
 /* ---- label rollups from scratch ------------------------------------------ */
@@ -553,7 +590,8 @@ static int sum_labels(store_conn_t *c, report_cube_t *b, sqlite3_stmt *upsert,
 /* The label rollups recomputed from conversation_labels x report_conversations. */
 static int label_rebuild(store_conn_t *c)
 {
-    int rc = flush_cube(c); /* what is buffered first: the table is then whole */
+    int rc = write_rconvs(c); /* what is buffered first: the tables are then whole */
+    if (!rc) rc = flush_cube(c);
     if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_label_rollups"));
     sqlite3_stmt *up = sq__prep(c, report_cube_upsert_sql),
                  *label = sq__prep(c, report_label_upsert_sql);
@@ -1188,7 +1226,8 @@ static int label_verify(store_conn_t *c, diff_fn diff, void *ctx, int64_t *ndiff
     if (rc) return rc;
     sqlite3_stmt *up = NULL, *a = NULL, *b = NULL;
     report_cube_t *cube = report_cube_new();
-    rc = flush_cube(c); /* the label rows whole */
+    rc = write_rconvs(c); /* the conversation and label rows whole */
+    if (!rc) rc = flush_cube(c);
     if (!rc && sqlite3_prepare_v2(c->db, report_label_expect_upsert_sql, -1, &up, NULL))
         rc = PARLEY_EIO;
     if (!rc) rc = sum_labels(c, cube, NULL, up);
@@ -1209,7 +1248,7 @@ static int label_verify(store_conn_t *c, diff_fn diff, void *ctx, int64_t *ndiff
 
 static int clear(store_conn_t *c)
 {
-    sq__reports_forget(c);
+    sq__reports_forget(c); /* the buffered facts and report rows too */
     int rc = sq__run(c, sq__prep(c, "DELETE FROM report_rollups"));
     if (!rc) rc = sq__run(c, sq__prep(c, "DELETE FROM report_recent"));
     if (!rc) {

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "core/tzfile.h"
+#include "store/rconv_cache.h"
 #include "store/report_cube.h"
 #include "store/store.h"
 #include "store/store_catalog.h"
@@ -470,11 +471,51 @@ static void test_verify_finds_tampering(void **state)
     assert_int_equal(v.ndiff, 1);
 }
 
+/* The batch's row cache: a rewind restores replaced rows and drops added
+ * ones, whatever the interleaving; the index follows (1,000 ids, growth). */
+static void test_rconv_cache_rewind(void **state)
+{
+    (void)state;
+    rconv_cache_t *k = rconv_cache_new();
+    static int64_t want[1001]; /* msgs_in per id, 0 = absent */
+    for (int round = 0; round < 20; round++) {
+        size_t mark = rconv_cache_mark(k);
+        static int64_t saved[1001];
+        memcpy(saved, want, sizeof want);
+        for (int i = 0; i < 300; i++) {
+            rconv_t r = {.conversation_id = 1 + pick(1000), .msgs_in = 1 + pick(1000000)};
+            rconv_cache_put(k, &r);
+            want[r.conversation_id] = r.msgs_in;
+        }
+        if (round % 3 == 1) { /* the job failed */
+            rconv_cache_rewind(k, mark);
+            memcpy(want, saved, sizeof want);
+        }
+        size_t n = 0;
+        for (int id = 1; id <= 1000; id++) {
+            const rconv_t *r = rconv_cache_get(k, id);
+            if (!want[id]) {
+                assert_null(r);
+                continue;
+            }
+            assert_non_null(r);
+            assert_int_equal(r->msgs_in, want[id]);
+            n++;
+        }
+        assert_int_equal(rconv_cache_len(k), n);
+    }
+    rconv_cache_clear(k);
+    assert_int_equal(rconv_cache_len(k), 0);
+    assert_null(rconv_cache_get(k, 1));
+    rconv_cache_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_labels_follow_every_change),
         cmocka_unit_test(test_verify_finds_tampering),
+        cmocka_unit_test(test_rconv_cache_rewind),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
