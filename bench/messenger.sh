@@ -49,6 +49,10 @@ python3 "$ROOT/bench/messenger_bodies.py" "$N" "$SECRET" "$PAGE" "$CORPUS" >"$DI
 # A console listening: every stored message is streamed to it.
 curl -sN -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stream" >"$DIR/stream.txt" 2>/dev/null & PIDS+=($!)
 sleep 0.3
+# BENCH_PERF=FILE: a perf profile of the server (dwarf call graphs) during the load
+if [ -n "${BENCH_PERF:-}" ]; then
+  (sleep 2; perf record -F 400 --call-graph dwarf,16384 -p "$SERVER" -o "$BENCH_PERF" -- sleep 6 >/dev/null 2>&1) &
+fi
 OUT=$(MESSENGER_BODIES=$DIR/bodies.tsv MESSENGER_INBOX=$INBOX MESSENGER_THREADS=2 \
   wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/messenger.lua" "http://127.0.0.1:$PORT" | grep '^messenger')
 # The SSE client may trail the writes while 64 connections keep the workers

@@ -49,7 +49,7 @@ int conv_save(dtx_t *t, const conv_row_t *before, conv_row_t *cv, const char *ev
         cv->version = 1;
         rc = move_counters(t, cv->account_id, cv->status, cv->assignee_id, 1);
     } else {
-        if ((rc = ops->conv_update(t->c, cv))) goto fail;
+        if ((rc = ops->conv_update(t->c, before, cv))) goto fail;
         cv->version++;
         if (strcmp(before->status, cv->status) != 0 || before->assignee_id != cv->assignee_id) {
             if ((rc = move_counters(t, cv->account_id, before->status, before->assignee_id, -1)))

@@ -138,7 +138,9 @@ typedef struct store_desk_ops {
                             const char *visibility, const char *thread, arena_t *a,
                             conv_row_t *out);
     /* Writes every mutable column and bumps version. */
-    int (*conv_update)(store_conn_t *c, const conv_row_t *in);
+    /* Writes in over the row as it was read (before; NULL: not known, every
+     * column is written). */
+    int (*conv_update)(store_conn_t *c, const conv_row_t *before, const conv_row_t *in);
     int (*conv_list)(store_conn_t *c, const conv_filter_t *f, arena_t *a, conv_row_t **out, int *n);
     int (*conv_of_contact)(store_conn_t *c, int64_t contact_id, int limit, arena_t *a,
                            conv_row_t **out, int *n);
