@@ -4,7 +4,8 @@
 # streamed to a connected SSE client, answered after the commit), beside the
 # desk's SQLite ceiling (bench/ingest_ceiling: a bare C loop writing the same
 # rows in transactions of the size the server's group commit produced).
-# Usage: bench/messenger.sh BUILD_DIR   (called by bench/run.sh)
+# Usage: bench/messenger.sh BUILD_DIR   (called by bench/run.sh); BENCH_PERF=FILE
+# records a perf profile of the server (dwarf call graphs, 6 s) during the load.
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
