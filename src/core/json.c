@@ -272,17 +272,6 @@ static void dump_string(buf_t *b, const char *s, size_t len)
     buf_putc(b, '"');
 }
 
-static void dump_integer(buf_t *b, json_int_t v)
-{
-    char t[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do t[sizeof t - 1 - n++] = (char)('0' + u % 10);
-    while ((u /= 10) && n < 20);
-    if (v < 0) t[sizeof t - 1 - n++] = '-';
-    buf_append(b, t + sizeof t - n, (size_t)n);
-}
-
 static void dump_real(buf_t *b, double v)
 {
     char t[64];
@@ -366,7 +355,7 @@ static void dump_value(buf_t *b, const json_t *v, int depth)
         buf_putc(b, ']');
         break;
     case JSON_STRING: dump_string(b, json_string_value(v), json_string_length(v)); break;
-    case JSON_INTEGER: dump_integer(b, json_integer_value(v)); break;
+    case JSON_INTEGER: buf_put_int(b, json_integer_value(v)); break;
     case JSON_REAL: dump_real(b, json_real_value(v)); break;
     case JSON_TRUE: buf_append(b, "true", 4); break;
     case JSON_FALSE: buf_append(b, "false", 5); break;

@@ -123,6 +123,17 @@ void buf_putc(buf_t *b, char c)
     buf_append(b, &c, 1);
 }
 
+void buf_put_int(buf_t *b, int64_t v)
+{
+    char t[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do t[sizeof t - 1 - n++] = (char)('0' + u % 10);
+    while ((u /= 10) && n < 20);
+    if (v < 0) t[sizeof t - 1 - n++] = '-';
+    buf_append(b, t + sizeof t - n, (size_t)n);
+}
+
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
     va_list ap, ap2;

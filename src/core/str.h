@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -58,6 +59,8 @@ void buf_reset(buf_t *b);
 void buf_append(buf_t *b, const void *p, size_t n);
 void buf_puts(buf_t *b, const char *s);
 void buf_putc(buf_t *b, char c);
+/* An integer in decimal (no printf: the reports and event payloads write many). */
+void buf_put_int(buf_t *b, int64_t v);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* NUL-terminated contents (always valid, even when empty). */
 const char *buf_cstr(buf_t *b);

@@ -123,14 +123,8 @@ static int collect(app_t *app, const report_query_t *q, report_group_t g, agg_t 
 /* Literal text then an integer (no printf: a year of points is 20,000 numbers). */
 static void put_int(buf_t *b, const char *lit, int64_t v)
 {
-    char t[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do t[sizeof t - 1 - n++] = (char)('0' + u % 10);
-    while ((u /= 10) && n < 20);
-    if (v < 0) t[sizeof t - 1 - n++] = '-';
     buf_puts(b, lit);
-    buf_append(b, t + sizeof t - n, (size_t)n);
+    buf_put_int(b, v);
 }
 
 /* v / 10^decimals as a JSON number: trailing zeros dropped, one digit kept. */
