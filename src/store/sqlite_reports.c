@@ -457,34 +457,24 @@ static int conv_get(store_conn_t *c, int64_t id, rconv_t *out)
     ", beat_at = excluded.beat_at, handle_ms = excluded.handle_ms"                                 \
     ", handle_bh_ms = excluded.handle_bh_ms"
 
-/* Calls fn(c, label id, ctx) for each label of the conversation. */
-static int labels_of(store_conn_t *c, int64_t conversation_id, int64_t *ids, int max, int *n)
-{
-    sqlite3_stmt *st =
-        sq__prep(c, "SELECT label_id FROM conversation_labels WHERE conversation_id = ?");
-    if (!st) return PARLEY_EIO;
-    sqlite3_bind_int64(st, 1, conversation_id);
-    int s;
-    *n = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW)
-        if (*n < max) ids[(*n)++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return s == SQLITE_DONE ? 0 : sq__rc(c, s);
-}
-
 /* The labelled conversation's contribution moves from before (NULL: none)
- * to in, on each of its labels' rows. */
+ * to in, on each of its labels' rows (however many it has). */
 static int labels_follow(store_conn_t *c, const rconv_t *before, const rconv_t *in)
 {
     if (before && report_cube_conv_same(before, in)) return 0;
-    int64_t ids[64];
-    int n, rc = labels_of(c, in->conversation_id, ids, 64, &n);
-    if (rc || !n) return rc;
-    for (int i = 0; i < n; i++) {
-        if (before) report_cube_conv(cube_of(c), ids[i], before, -1);
-        report_cube_conv(cube_of(c), ids[i], in, 1);
+    sqlite3_stmt *st =
+        sq__prep(c, "SELECT label_id FROM conversation_labels WHERE conversation_id = ?");
+    if (!st) return PARLEY_EIO;
+    sqlite3_bind_int64(st, 1, in->conversation_id);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t label = sqlite3_column_int64(st, 0);
+        if (before) report_cube_conv(cube_of(c), label, before, -1);
+        report_cube_conv(cube_of(c), label, in, 1);
     }
-    return report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush_cube(c) : 0;
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) return sq__rc(c, s);
+    return c->cube && report_cube_len(c->cube) >= CUBE_FLUSH_AT ? flush_cube(c) : 0;
 }
 
 int sq__reports_label_moved(store_conn_t *c, int64_t conversation_id, int64_t label_id, int sign)
