@@ -171,7 +171,8 @@ int cli_reports(int argc, char **argv)
     const char *usage = "usage: parley reports verify|rebuild --db FILE\n\n"
                         "verify   recomputes every rollup from the event log (in a scratch\n"
                         "         database) and compares it with the stored rollups, to the\n"
-                        "         millisecond; prints the first differences; exit 1 on any\n"
+                        "         millisecond, and each label's rows with the sum of its\n"
+                        "         conversations; prints the first differences; exit 1 on any\n"
                         "rebuild  recomputes the stored rollups from the event log (for a\n"
                         "         database with events older than the reports)\n";
     if (argc < 2 || (strcmp(argv[1], "verify") && strcmp(argv[1], "rebuild"))) {
