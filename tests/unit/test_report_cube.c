@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "db_files.h"
+
 #include "core/tzfile.h"
 #include "store/report_cube.h"
 #include "store/store.h"
@@ -143,12 +145,7 @@ static int teardown(void **state)
 {
     (void)state;
     store_close(store);
-    unlink(dbpath);
-    char side[80];
-    snprintf(side, sizeof side, "%s-wal", dbpath);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", dbpath);
-    unlink(side);
+    db_files_remove(dbpath);
     return 0;
 }
 
@@ -459,7 +456,7 @@ static void test_migrate_012(void **state)
     assert_int_equal(sqlite3_column_int(st, 1), 3);
     sqlite3_finalize(st);
     sqlite3_close(db);
-    unlink(path);
+    db_files_remove(path);
 }
 
 /* ---- conv_list: pages resume from the last row -------------------------- */

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "db_files.h"
+
 #include "core/tzfile.h"
 #include "store/rconv_cache.h"
 #include "store/report_cube.h"
@@ -111,14 +113,7 @@ static int teardown(void **state)
 {
     (void)state;
     store_close(store);
-    unlink(dbpath);
-    char p[80];
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s.key", dbpath);
-    unlink(p);
+    db_files_remove(dbpath);
     return 0;
 }
 

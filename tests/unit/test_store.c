@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "db_files.h"
+
 #include "core/crypto.h"
 #include "desk/users.h"
 #include "store/store.h"
@@ -32,12 +34,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char p[80];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    (void)state;
+    db_files_remove(dbpath);
     return 0;
 }
 
