@@ -147,9 +147,13 @@ void metrics_render(metrics_t *m, buf_t *out)
                "parley_store_write_seconds_total %.6f\n"
                "# HELP parley_store_batches_total Group commits (transactions holding one or"
                " more writes).\n"
-               "# TYPE parley_store_batches_total counter\nparley_store_batches_total %llu\n",
+               "# TYPE parley_store_batches_total counter\nparley_store_batches_total %llu\n"
+               "# HELP parley_store_batch_seconds_total Time the writer spent running group"
+               " commits (its busy time: near 1 s per second, writes queue).\n"
+               "# TYPE parley_store_batch_seconds_total counter\n"
+               "parley_store_batch_seconds_total %.6f\n",
                (unsigned long long)st.writes, (double)st.write_ns / 1e9,
-               (unsigned long long)st.batches);
+               (unsigned long long)st.batches, (double)st.batch_ns / 1e9);
     int n = atomic_load(&m->n_named);
     if (n > N_NAMED) n = N_NAMED;
     for (int i = 0; i < n; i++)

@@ -5,6 +5,17 @@
  * request id, early limit checks), body chunks accumulate up to max-body,
  * the last callback runs the rate limit, the router, auth and the handler,
  * and the completion callback writes the access-log line and frees it all.
+ *
+ * Requests that may write (every method but GET and HEAD) do not run on the
+ * connection's I/O thread: a write waits for its group commit, and an I/O
+ * thread of libmicrohttpd's pool serves many connections, so waiting there
+ * would stall every other connection it serves (libmicrohttpd's manual: no
+ * blocking in callbacks outside thread-per-connection mode). The last
+ * callback suspends the connection and queues the request to the write pool;
+ * a pool thread runs it (rate limit, router, auth, handler) and resumes the
+ * connection; libmicrohttpd then calls again and the answer is queued. Every
+ * pool thread can wait in a group commit at once, so a batch gathers the
+ * writes of all connections, however they are spread over the I/O threads.
  */
 #include "http/server.h"
 
@@ -16,12 +27,14 @@
 #include "http/stream.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool request_id_ok(const char *s)
@@ -131,6 +144,124 @@ static void dispatch(req_t *r)
         http_problem(r, 500, "internal", "Internal error", "the handler gave no answer", NULL);
 }
 
+/* ---- the write pool ------------------------------------------------------ */
+
+typedef struct write_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;    /* a request was queued, or closing */
+    pthread_cond_t settled; /* inflight went down */
+    req_t *head, *tail;     /* waiting requests, oldest first */
+    unsigned inflight;  /* taken and not yet answered (on_completed) */
+    unsigned entering;  /* taken, being suspended, not yet queued */
+    bool closing;
+    unsigned n_threads;
+    pthread_t *threads;
+} write_pool_t;
+
+static void *write_worker(void *p)
+{
+    write_pool_t *w = p;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->head && !(w->closing && !w->entering)) pthread_cond_wait(&w->cond, &w->lock);
+        req_t *r = w->head;
+        if (!r) break; /* closing, and nothing left to run */
+        w->head = r->next_job;
+        if (!w->head) w->tail = NULL;
+        pthread_mutex_unlock(&w->lock);
+        dispatch(r);
+        /* The answer is queued when libmicrohttpd calls on_request again. */
+        MHD_resume_connection(r->conn);
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static write_pool_t *write_pool_new(unsigned n)
+{
+    write_pool_t *w = xcalloc(1, sizeof *w);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    pthread_cond_init(&w->settled, NULL);
+    w->threads = xcalloc(n, sizeof *w->threads);
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&w->threads[i], NULL, write_worker, w) != 0) break;
+        w->n_threads++;
+    }
+    return w;
+}
+
+/* Queues r unless the pool cannot take it (no thread, or stopping): the
+ * caller then runs it where it is. */
+static bool write_pool_offer(write_pool_t *w, req_t *r)
+{
+    if (!w) return false;
+    pthread_mutex_lock(&w->lock);
+    bool ok = w->n_threads > 0 && !w->closing;
+    if (ok) {
+        w->inflight++;
+        w->entering++; /* the threads stay until it is queued */
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (!ok) return false;
+    r->offloaded = true;
+    r->next_job = NULL;
+    /* Suspended before a pool thread can see it (it may resume it at once),
+     * and outside the pool's lock: on_completed takes that lock from inside
+     * libmicrohttpd, so holding it around a libmicrohttpd call could invert. */
+    MHD_suspend_connection(r->conn);
+    pthread_mutex_lock(&w->lock);
+    w->entering--;
+    if (w->tail)
+        w->tail->next_job = r;
+    else
+        w->head = r;
+    w->tail = r;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    return true;
+}
+
+/* The answer of an offloaded request left (or its client did). */
+static void write_pool_done(write_pool_t *w)
+{
+    pthread_mutex_lock(&w->lock);
+    if (--w->inflight == 0 && w->closing) pthread_cond_broadcast(&w->settled);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Runs what is queued, stops the threads, and gives the answers up to 10 s
+ * to leave; later requests run where they arrive. */
+static void write_pool_stop(write_pool_t *w)
+{
+    if (!w) return;
+    pthread_mutex_lock(&w->lock);
+    w->closing = true;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    for (unsigned i = 0; i < w->n_threads; i++) pthread_join(w->threads[i], NULL);
+    pthread_mutex_lock(&w->lock);
+    w->n_threads = 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    while (w->inflight && pthread_cond_timedwait(&w->settled, &w->lock, &until) == 0) {
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void write_pool_free(write_pool_t *w)
+{
+    if (!w) return;
+    write_pool_stop(w);
+    free(w->threads);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    pthread_cond_destroy(&w->settled);
+    free(w);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -161,7 +292,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->offloaded) /* resumed: the pool ran it */
+        return MHD_queue_response(conn, (unsigned)r->status, r->resp);
     if (r->resp) return MHD_YES; /* already answered early */
+    bool reads = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+    if (!reads && write_pool_offer(s->writes, r)) return MHD_YES;
     dispatch(r);
     return MHD_queue_response(conn, (unsigned)r->status, r->resp);
 }
@@ -186,6 +321,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) log_int(&l, "aborted", (int64_t)toe);
         log_end(&l);
     }
+    if (r->offloaded) write_pool_done(s->writes);
     if (r->resp) MHD_destroy_response(r->resp);
     buf_free(&r->body);
     arena_free(&r->arena);
@@ -226,6 +362,7 @@ int server_start(app_t *app, server_t **out, parley_err_t *err)
                      MHD_ALLOW_SUSPEND_RESUME;
     size_t mem = (size_t)cfg->max_header * 2 + 32768;
     s->streams = stream_hub_new(app);
+    s->writes = write_pool_new(s->threads);
     s->daemon = MHD_start_daemon(
         /* The logger first: libmicrohttpd warns about any option before it. */
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
@@ -249,7 +386,11 @@ void server_stop(server_t *s)
 {
     if (!s) return;
     stream_hub_close(s->streams); /* MHD refuses to stop with suspended connections */
+    /* The pool first: it resumes every connection it holds, and
+     * libmicrohttpd refuses to stop with suspended connections. */
+    write_pool_stop(s->writes);
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    write_pool_free(s->writes);
     stream_hub_free(s->streams);
     throttle_free(s->throttle);
     metrics_free(s->metrics);

@@ -20,6 +20,7 @@ typedef struct server {
     struct stream_hub *streams; /* http/stream.h: the live event streams */
     uint16_t port;
     unsigned threads;
+    struct write_pool *writes; /* runs the requests that write (server.c) */
 } server_t;
 
 /* Starts listening on cfg->listen:cfg->port with cfg->threads workers. */

@@ -24,8 +24,18 @@ static void checkpointer_stop(sqlite_store_t *s);
 extern const parley_blob_t parley_migrations[];
 extern const unsigned parley_migrations_count;
 
+/* Process-wide settings, before the first connection: no memory statistics
+ * (each of SQLite's allocations otherwise takes a global mutex to count it;
+ * Parley never reads them). Fails harmlessly when SQLite already started. */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int conn_open(sqlite_store_t *s, store_conn_t **out, parley_err_t *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure);
     store_conn_t *c = xcalloc(1, sizeof *c);
     c->owner = s;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -161,21 +171,30 @@ static int exec_cached(store_conn_t *c, const char *sql)
  * once (one fsync for the whole batch) and wakes the others. Under load a
  * batch holds many jobs, so durable writes cost one fsync per batch, not per
  * request; alone, a job is its own batch with no added delay.
+ *
+ * Each waiting writer sleeps on its own condition and is woken only when its
+ * job is done or when it is handed the lead (a leader whose batch ends with
+ * jobs queued hands it to the oldest): a commit wakes the writers it served,
+ * not every waiting thread. (A leader that went on with the queued jobs
+ * itself made smaller batches and was no faster: the batch then holds only
+ * what arrived during one commit.)
  */
 typedef struct write_job {
     int (*fn)(store_conn_t *c, void *ctx);
     void *ctx;
     int rc;
     bool done;
+    bool lead; /* handed the lead by the previous leader */
+    pthread_cond_t wake;
     struct write_job *next;
 } write_job_t;
 
 static void run_batch(sqlite_store_t *s, write_job_t *batch)
 {
     store_conn_t *c = s->writer;
+    int64_t t0 = clock_mono_ns();
     c->events_appended = 0;
     c->chain_known = false;
-    store_stats_add_batch();
     int rc = exec_simple(c, "BEGIN IMMEDIATE");
     for (write_job_t *j = batch; j; j = j->next) {
         if (rc) {
@@ -217,25 +236,27 @@ static void run_batch(sqlite_store_t *s, write_job_t *batch)
         for (int i = 0; i < STORE_MAX_HOOKS; i++)
             if (s->hooks[i].fn) s->hooks[i].fn(s->hooks[i].arg);
     if (rc == 0) sq__reports_maintain(c);
+    store_stats_add_batch(clock_mono_ns() - t0);
 }
 
 int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
 {
     sqlite_store_t *s = (sqlite_store_t *)st;
     int64_t t0 = clock_mono_ns();
-    write_job_t job = {.fn = fn, .ctx = ctx};
+    write_job_t job = {.fn = fn, .ctx = ctx, .wake = PTHREAD_COND_INITIALIZER};
     pthread_mutex_lock(&s->write_lock);
     /* Append at the tail: jobs run in arrival order. */
     write_job_t **tail = &s->queue;
     while (*tail) tail = &(*tail)->next;
     *tail = &job;
     while (!job.done) {
-        if (s->leader_active) {
-            pthread_cond_wait(&s->write_cond, &s->write_lock);
+        if (!job.lead && s->leader_active) {
+            pthread_cond_wait(&job.wake, &s->write_lock);
             continue;
         }
-        s->leader_active = true;
-        write_job_t *batch = s->queue;
+        s->leader_active = true; /* (already, when handed the lead) */
+        job.lead = false;
+        write_job_t *batch = s->queue; /* holds this job */
         s->queue = NULL;
         pthread_mutex_unlock(&s->write_lock);
         run_batch(s, batch);
@@ -243,11 +264,17 @@ int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
         for (write_job_t *j = batch, *next; j; j = next) {
             next = j->next;
             j->done = true;
+            if (j != &job) pthread_cond_signal(&j->wake);
         }
-        s->leader_active = false;
-        pthread_cond_broadcast(&s->write_cond);
+        if (s->queue) { /* the lead passes to the oldest waiting job */
+            s->queue->lead = true;
+            pthread_cond_signal(&s->queue->wake);
+        } else {
+            s->leader_active = false;
+        }
     }
     pthread_mutex_unlock(&s->write_lock);
+    pthread_cond_destroy(&job.wake);
     store_stats_add_write(clock_mono_ns() - t0);
     return job.rc;
 }
@@ -323,7 +350,6 @@ void sq__close(store_t *st)
     }
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->write_lock);
-    pthread_cond_destroy(&s->write_cond);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_mutex_destroy(&s->ckpt_lock);
     pthread_cond_destroy(&s->ckpt_cond);
@@ -462,7 +488,6 @@ int store_open_sqlite(const char *path, store_t **out, parley_err_t *err)
     s->base.ops = &sq__ops;
     s->path = xstrdup(path);
     pthread_mutex_init(&s->write_lock, NULL);
-    pthread_cond_init(&s->write_cond, NULL);
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_key_create(&s->reader_key, NULL);
     pthread_mutex_init(&s->ckpt_lock, NULL);
@@ -471,6 +496,10 @@ int store_open_sqlite(const char *path, store_t **out, parley_err_t *err)
     if (rc == 0) rc = migrate(s->writer, err);
     if (rc == 0 && conn_open(s, &s->ckpt_conn, NULL) == 0) {
         sqlite3_exec(s->writer->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+        /* The writer's page cache: 64 MiB (SQLite's default is 2 MiB), so the
+         * pages every ingest touches (indexes on random keys: identities,
+         * external ids, FTS segments) stay in memory between batches. */
+        sqlite3_exec(s->writer->db, "PRAGMA cache_size=-65536", NULL, NULL, NULL);
         sqlite3_wal_hook(s->writer->db, on_wal_commit, s);
         s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0;
         if (!s->ckpt_running) {

@@ -98,7 +98,6 @@ struct sqlite_store {
     char *path;
     store_conn_t *writer;
     pthread_mutex_t write_lock;
-    pthread_cond_t write_cond;
     struct write_job *queue; /* jobs waiting for the next batch */
     bool leader_active;
     struct {

@@ -147,6 +147,12 @@ def test_health_metrics_openapi():
     assert 'parley_http_requests_total{method="GET",route="/api/v1/users",status="200"}' in m
     assert 'status="413"' in m and "parley_http_request_duration_seconds_bucket" in m
     assert "parley_build_info" in m and "parley_store_writes_total" in m
+    vals = {l.split()[0]: float(l.split()[1]) for l in m.splitlines()
+            if l.startswith("parley_store_")}
+    # Writes happened (login, users): batches counted, and the writer's busy
+    # time is positive and no more than the writes' own time.
+    assert vals["parley_store_batches_total"] >= 1, vals
+    assert 0 < vals["parley_store_batch_seconds_total"] <= vals["parley_store_write_seconds_total"], vals
     doc = c.get("/api/v1/openapi.json").json
     assert doc["openapi"] == "3.1.0" and "/api/v1/users/{id}" in doc["paths"]
 

@@ -1,0 +1,123 @@
+"""Requests that write run on the write pool, not on the connection's I/O
+thread: with one I/O thread (--threads 1), a write waiting for the database
+(here: another process holds SQLite's write lock) does not stall a read on
+another connection, the write is answered once the lock is free and stored
+once, and a server stopped while a write waits answers it before it exits."""
+import hashlib
+import hmac
+import json
+import signal
+import sqlite3
+import threading
+import time
+
+from harness import Server, run
+
+S = Server("--threads", "1")
+SECRET = "pool-hmac-secret-0123456789"
+C = {}
+INBOX = None
+
+
+def deliver(msg_id, out):
+    payload = {"id": msg_id, "contact": {"id": "c-" + msg_id, "name": "Pat " + msg_id},
+               "body": "Where is my parcel?", "visibility": "private"}
+    raw = json.dumps(payload).encode()
+    sig = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    try:
+        r = S.client(csrf=False).request("POST", f"/api/v1/inboxes/{INBOX}/messages", raw=raw,
+                                         headers={"X-Parley-Signature": sig})
+        out["status"] = r.status
+        out["json"] = r.json
+    except OSError as e:  # connection reset: the answer was lost
+        out["error"] = repr(e)
+    out["at"] = time.time()
+
+
+def messages_with(ext_id):
+    db = sqlite3.connect(S.db)
+    n = db.execute("SELECT count(*) FROM messages WHERE external_id = ?", (ext_id,)).fetchone()[0]
+    db.close()
+    return n
+
+
+def hold_write_lock():
+    db = sqlite3.connect(S.db, timeout=10, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    return db
+
+
+def setup():
+    global INBOX
+    S.init()
+    S.start()
+    admin = S.client()
+    admin.login("admin@acme.test", "admin-password-1")
+    C["admin"] = admin
+    r = admin.post("/api/v1/inboxes", {"name": "Pool", "channel": "api",
+                                       "settings": {"hmac_secret": SECRET}, "policy": "manual"})
+    assert r.status == 201, r
+    INBOX = r.json["id"]
+
+
+def test_waiting_write_does_not_stall_reads():
+    lock = hold_write_lock()
+    out = {}
+    t = threading.Thread(target=deliver, args=("w-1", out))
+    t.start()
+    time.sleep(0.4)  # the write is now waiting for SQLite's lock inside the server
+    assert t.is_alive(), out
+    t0 = time.time()
+    r = C["admin"].get("/api/v1/me")
+    took = time.time() - t0
+    assert r.status == 200, r
+    # Answered while the write still waits: the one I/O thread is free.
+    assert t.is_alive() and "status" not in out, (took, out)
+    assert took < 1.0, took
+    lock.execute("ROLLBACK")
+    lock.close()
+    t.join(10)
+    assert out.get("status") == 201, out
+    assert messages_with("w-1") == 1
+    # The same message again: stored once, answered as a duplicate.
+    again = {}
+    deliver("w-1", again)
+    assert again["status"] == 200 and again["json"]["duplicate"] is True, again
+    assert messages_with("w-1") == 1
+
+
+def test_writes_from_many_connections_all_land():
+    outs = [{} for _ in range(24)]
+    ts = [threading.Thread(target=deliver, args=(f"m-{i}", outs[i])) for i in range(24)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(20)
+    assert all(o.get("status") == 201 for o in outs), outs
+    assert sum(messages_with(f"m-{i}") for i in range(24)) == 24
+
+
+def test_stop_answers_the_waiting_write():
+    lock = hold_write_lock()
+    out = {}
+    t = threading.Thread(target=deliver, args=("s-1", out))
+    t.start()
+    time.sleep(0.4)
+    assert t.is_alive(), out
+    S.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    lock.execute("ROLLBACK")
+    lock.close()
+    t.join(15)
+    assert out.get("status") == 201, out
+    S.proc.wait(20)
+    assert S.proc.returncode == 0, S.read_log()[-3000:]
+    assert messages_with("s-1") == 1
+
+
+try:
+    setup()
+    run([test_waiting_write_does_not_stall_reads, test_writes_from_many_connections_all_land,
+         test_stop_answers_the_waiting_write])
+finally:
+    S.cleanup()
