@@ -31,6 +31,7 @@ const char *parley_strerror(int code)
     case PARLEY_EAUTH: return "unauthorized";
     case PARLEY_ECONFLICT: return "conflict";
     case PARLEY_ELIMIT: return "limit";
+    case PARLEY_EBUSY: return "busy";
     case PARLEY_EIO: return "io";
     case PARLEY_EVERSION: return "version";
     case PARLEY_ENOMEM: return "nomem";

@@ -19,6 +19,7 @@
 #define PARLEY_EAUTH     (-13) /* credentials missing or wrong */
 #define PARLEY_ECONFLICT (-35) /* a concurrent change won; retry with fresh data */
 #define PARLEY_ELIMIT    (-7)  /* a size or rate limit was exceeded */
+#define PARLEY_EBUSY     (-16) /* the store stayed locked by another process; retry later */
 #define PARLEY_EIO       (-5)  /* the store or the system failed */
 #define PARLEY_EVERSION  (-71) /* data written by a newer Parley */
 #define PARLEY_ENOMEM    (-12) /* never returned: allocation failure aborts */

@@ -100,6 +100,16 @@ void http_problem_err(req_t *r, const parley_err_t *err)
     case PARLEY_EPERM: http_problem(r, 403, "forbidden", "Forbidden", err->msg, errors); break;
     case PARLEY_EAUTH: http_problem(r, 403, "forbidden", "Not allowed", err->msg, errors); break;
     case PARLEY_ELIMIT: http_problem(r, 413, "too-large", "Too large", err->msg, errors); break;
+    case PARLEY_EBUSY:
+        /* 503 + Retry-After: platforms redeliver a webhook answered so (a 409
+         * told some of them to give up), and clients know to retry. */
+        json_decref(errors);
+        http_problem(r, 503, "busy", "Service busy",
+                     "the database is locked by another process (a backup or maintenance);"
+                     " nothing was changed; retry shortly",
+                     NULL);
+        http_add_header(r, "Retry-After", "2");
+        break;
     default:
         json_decref(errors);
         http_problem(r, 500, "internal", "Internal error",

@@ -126,8 +126,8 @@ int sq__rc(store_conn_t *c, int rc)
     case SQLITE_CONSTRAINT_FOREIGNKEY:
     case SQLITE_CONSTRAINT_CHECK:
     case SQLITE_CONSTRAINT_NOTNULL: return PARLEY_EINVAL;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return PARLEY_ECONFLICT;
+    case SQLITE_BUSY: /* another process held the lock past the busy timeout */
+    case SQLITE_LOCKED: return PARLEY_EBUSY;
     default: {
         log_line_t l;
         log_begin(&l, LOG_ERROR, "store.error", NULL);

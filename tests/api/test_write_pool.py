@@ -2,7 +2,9 @@
 thread: with one I/O thread (--threads 1), a write waiting for the database
 (here: another process holds SQLite's write lock) does not stall a read on
 another connection, the write is answered once the lock is free and stored
-once, and a server stopped while a write waits answers it before it exits."""
+once; a write that finds the lock held past the busy timeout is a 503 with
+Retry-After that stores nothing, and its redelivery lands once; a server
+stopped while a write waits answers it before it exits."""
 import hashlib
 import hmac
 import json
@@ -11,7 +13,7 @@ import sqlite3
 import threading
 import time
 
-from harness import Server, run
+from harness import Server, assert_problem, run
 
 S = Server("--threads", "1")
 SECRET = "pool-hmac-secret-0123456789"
@@ -97,6 +99,36 @@ def test_writes_from_many_connections_all_land():
     assert sum(messages_with(f"m-{i}") for i in range(24)) == 24
 
 
+def test_lock_held_past_the_busy_timeout_is_503_and_stores_nothing():
+    lock = hold_write_lock()
+    out = {}
+    t0 = time.time()
+    deliver("b-1", out)  # waits the store's busy timeout (5 s), then gives up
+    assert time.time() - t0 >= 4.5, out
+    lock.execute("ROLLBACK")
+    lock.close()
+    assert out.get("status") == 503, out
+    assert out["json"]["type"].endswith("/problems/busy"), out
+    assert messages_with("b-1") == 0
+    # The same request again, as the platform redelivers it: stored once.
+    again = {}
+    deliver("b-1", again)
+    assert again.get("status") == 201, again
+    assert messages_with("b-1") == 1
+
+
+def test_busy_problem_shape():
+    lock = hold_write_lock()
+    try:
+        r = C["admin"].post("/api/v1/labels", {"name": "busy-label"})
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert_problem(r, 503)
+    assert r.header("retry-after") == "2", r.headers
+    assert C["admin"].post("/api/v1/labels", {"name": "busy-label"}).status == 201
+
+
 def test_stop_answers_the_waiting_write():
     lock = hold_write_lock()
     out = {}
@@ -118,6 +150,7 @@ def test_stop_answers_the_waiting_write():
 try:
     setup()
     run([test_waiting_write_does_not_stall_reads, test_writes_from_many_connections_all_land,
+         test_lock_held_past_the_busy_timeout_is_503_and_stores_nothing, test_busy_problem_shape,
          test_stop_answers_the_waiting_write])
 finally:
     S.cleanup()
