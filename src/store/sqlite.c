@@ -173,12 +173,15 @@ static int exec_cached(store_conn_t *c, const char *sql)
  * request; alone, a job is its own batch with no added delay.
  *
  * Each waiting writer sleeps on its own condition and is woken only when its
- * job is done or when it is handed the lead (a leader whose batch ends with
- * jobs queued hands it to the oldest): a commit wakes the writers it served,
- * not every waiting thread. (A leader that went on with the queued jobs
- * itself made smaller batches and was no faster: the batch then holds only
- * what arrived during one commit.)
+ * job is done or when it is handed the lead: a commit wakes the writers it
+ * served, not every waiting thread. A leader goes on with the jobs queued
+ * meanwhile for up to LEAD_BATCHES batches (it is running already; handing
+ * the lead over costs a wake-up and a scheduling delay per batch: +4% api
+ * ingest in 5 of 5 alternating pairs, p99 +5 ms), then hands the lead to the
+ * oldest waiting job, so its own request waits at most that many batches.
  */
+enum { LEAD_BATCHES = 4 };
+
 typedef struct write_job {
     int (*fn)(store_conn_t *c, void *ctx);
     void *ctx;
@@ -256,15 +259,18 @@ int sq__write(store_t *st, int (*fn)(store_conn_t *c, void *ctx), void *ctx)
         }
         s->leader_active = true; /* (already, when handed the lead) */
         job.lead = false;
-        write_job_t *batch = s->queue; /* holds this job */
-        s->queue = NULL;
-        pthread_mutex_unlock(&s->write_lock);
-        run_batch(s, batch);
-        pthread_mutex_lock(&s->write_lock);
-        for (write_job_t *j = batch, *next; j; j = next) {
-            next = j->next;
-            j->done = true;
-            if (j != &job) pthread_cond_signal(&j->wake);
+        /* The first batch holds this job (it is queued, or was handed the lead). */
+        for (int round = 0; s->queue && round < LEAD_BATCHES; round++) {
+            write_job_t *batch = s->queue;
+            s->queue = NULL;
+            pthread_mutex_unlock(&s->write_lock);
+            run_batch(s, batch);
+            pthread_mutex_lock(&s->write_lock);
+            for (write_job_t *j = batch, *next; j; j = next) {
+                next = j->next;
+                j->done = true;
+                if (j != &job) pthread_cond_signal(&j->wake);
+            }
         }
         if (s->queue) { /* the lead passes to the oldest waiting job */
             s->queue->lead = true;
