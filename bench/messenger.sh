@@ -70,13 +70,14 @@ ASSIGNED=$(sqlite3 "$DIR/m.db" "SELECT count(*) FROM conversations WHERE inbox_i
 STREAMED=$(grep -c '^event: message.created' "$DIR/stream.txt" || true)
 WRITES=$(echo "$METRICS" | awk '$1=="parley_store_writes_total" {print $2}')
 BATCHES=$(echo "$METRICS" | awk '$1=="parley_store_batches_total" {print $2}')
+BUSY=$(echo "$METRICS" | awk '$1=="parley_store_batch_seconds_total" {print $2}')
 BATCH=$(python3 -c "print(max(1, round($WRITES / max(1, $BATCHES))))")
 RATE=$(python3 -c "print(round($STORED / $DURATION))")
 CEIL=$("$ROOT/$BUILD/bench/ingest_ceiling" "$DIR/ceiling.db" "$STORED" "$BATCH" "$CORPUS")
 C_RATE=$(echo "$CEIL" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "messages/s,") print $i}')
 echo "$OUT"
 echo "stored $STORED new messages in ${DURATION} s = $RATE messages/s; $ASSIGNED conversations assigned; $STREAMED message.created events streamed to the SSE client (the last $(python3 -c "print($CATCHUP / 10)") s after the load ended)"
-echo "group commit: $WRITES writes in $BATCHES transactions (average $(python3 -c "print(f'{$WRITES / max(1, $BATCHES):.1f}')") per commit)"
+echo "group commit: $WRITES writes in $BATCHES transactions (average $(python3 -c "print(f'{$WRITES / max(1, $BATCHES):.1f}')") per commit); the writer busy $(python3 -c "print(f'{100 * $BUSY / $DURATION:.0f}% of the run, {1e6 * $BUSY / max(1, $WRITES):.0f} us per write')")"
 echo "$CEIL"
 printf 'messenger ingest: %s messages/s (goal >= 10,000 on %s cores): %s\n' "$RATE" "$(nproc)" \
   "$(python3 -c "print('PASS' if $RATE >= 10000 else 'FAIL')")"

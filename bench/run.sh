@@ -192,12 +192,14 @@ if [ -x "$FILL" ] && { want desk || want ingest || want reports; }; then
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
   WRITES=$(echo "$METRICS" | awk '$1=="parley_store_writes_total" {print $2}')
   BATCHES=$(echo "$METRICS" | awk '$1=="parley_store_batches_total" {print $2}')
+  BUSY=$(echo "$METRICS" | awk '$1=="parley_store_batch_seconds_total" {print $2}')
   BATCH=$(python3 -c "print(max(1, round($WRITES / max(1, $BATCHES))))")
   CEILI=$("$ROOT/$BUILD/bench/ingest_ceiling" "$IDIR/ceiling.db" "$INGEST_N" "$BATCH" "$CORPUS")
   I_RATE=$(echo "$INGEST" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "messages/s,") print $i}')
   C_RATE=$(echo "$CEILI" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "messages/s,") print $i}')
   echo "$INGEST"
-  echo "group commit: $WRITES writes in $BATCHES transactions (average $(python3 -c "print(f'{$WRITES / max(1, $BATCHES):.1f}')") writes per commit)"
+  I_SECS=$(echo "$INGEST" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "s:") print $i}')
+  echo "group commit: $WRITES writes in $BATCHES transactions (average $(python3 -c "print(f'{$WRITES / max(1, $BATCHES):.1f}')") writes per commit); the writer busy $(python3 -c "print(f'{100 * $BUSY / max(0.001, float(\"${I_SECS:-0}\" or 0)):.0f}% of the run, {1e6 * $BUSY / max(1, $WRITES):.0f} us per write')")"
   echo "$CEILI"
   printf 'parley ingest: %s messages/s (goal >= 10,000 on %s cores): %s\n' "$I_RATE" "$(nproc)" \
     "$(python3 -c "print('PASS' if float('${I_RATE:-0}') >= 10000 else 'FAIL')")"
