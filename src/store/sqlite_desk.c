@@ -480,6 +480,24 @@ static int conv_find_thread(store_conn_t *c, int64_t inbox_id, int64_t contact_i
     return 0;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+    return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Only the assignee moved (an assignment, a release): the commonest update
+ * under load, routed once per new conversation. */
+static bool only_assignee_changed(const conv_row_t *b, const conv_row_t *in)
+{
+    return b->contact_id == in->contact_id && b->offline_at == in->offline_at &&
+           str_same(b->status, in->status) && b->snoozed_until == in->snoozed_until &&
+           b->priority == in->priority && b->team_id == in->team_id &&
+           str_same(b->subject, in->subject) && b->opened_at == in->opened_at &&
+           b->first_reply_at == in->first_reply_at && b->waiting_since == in->waiting_since &&
+           b->resolved_at == in->resolved_at && b->last_message_at == in->last_message_at &&
+           b->linked_id == in->linked_id;
+}
+
 /* Without the contact and the "taken offline" stamp (the common update: they
  * change only on a merge or a take-offline): SQLite then leaves the
  * conversations_thread, _contact and _offline index entries alone, where
@@ -488,7 +506,16 @@ static int conv_find_thread(store_conn_t *c, int64_t inbox_id, int64_t contact_i
 static int conv_update(store_conn_t *c, const conv_row_t *before, const conv_row_t *in)
 {
     int rc;
-    if (before && before->contact_id == in->contact_id && before->offline_at == in->offline_at)
+    if (before && only_assignee_changed(before, in))
+        /* Each column named in SET costs its indexes' entries and, for a
+         * foreign key, a lookup of the parent even when unchanged: this is
+         * 8 us where the statement below is 31 (a quarter of a routed
+         * Messenger message's writer time went to the assignment's update). */
+        rc = run(c, q(c,
+                      "UPDATE conversations SET assignee_id = ?, version = version + 1,"
+                      " updated_at = ? WHERE id = ? AND account_id = ?",
+                      "ziii", in->assignee_id, in->updated_at, in->id, in->account_id));
+    else if (before && before->contact_id == in->contact_id && before->offline_at == in->offline_at)
         rc = run(c, q(c,
                       "UPDATE conversations SET status = ?, snoozed_until = ?,"
                       " priority = ?, assignee_id = ?, team_id = ?, subject = ?, opened_at = ?,"

@@ -411,6 +411,79 @@ static void test_router_cache_follows_every_change(void **state)
     check_cache(j);
 }
 
+/* ---- conv_update: the assignee-only statement and the full one ------------ */
+
+typedef struct {
+    int64_t conv;
+    int field; /* which other field changes with the assignee, -1 none */
+    int64_t user;
+    conv_row_t after;
+} upd_ctx_t;
+
+static int upd_tx(store_conn_t *c, void *p)
+{
+    upd_ctx_t *x = p;
+    const store_desk_ops_t *ops = app.store->ops->desk;
+    arena_t a;
+    arena_init(&a, 0);
+    conv_row_t before, in;
+    int rc = ops->conv_get(c, inbox.account_id, x->conv, &a, &before);
+    if (rc) goto done;
+    in = before;
+    in.assignee_id = x->user;
+    in.updated_at = before.updated_at + 1;
+    switch (x->field) {
+    case 0: in.status = strcmp(before.status, "pending") ? "pending" : "open"; break;
+    case 1: in.priority = (before.priority + 1) % 4; break;
+    case 2: in.subject = "a new subject"; break;
+    case 3: in.waiting_since = before.waiting_since + 7; break;
+    case 4: in.last_message_at = before.last_message_at + 9; break;
+    case 5: in.first_reply_at = before.first_reply_at + 11; break;
+    case 6: in.snoozed_until = before.snoozed_until + 13; break;
+    case 7: in.resolved_at = before.resolved_at + 17; break;
+    case 8: in.opened_at = before.opened_at + 19; break;
+    default: break;
+    }
+    if ((rc = ops->conv_update(c, &before, &in))) goto done;
+    rc = ops->conv_get(c, inbox.account_id, x->conv, &a, &x->after);
+    if (!rc) { /* copy the strings out of the arena */
+        static char status[16], subject[128];
+        snprintf(status, sizeof status, "%s", x->after.status);
+        snprintf(subject, sizeof subject, "%s", x->after.subject);
+        x->after.status = status;
+        x->after.subject = subject;
+        assert_int_equal(x->after.version, before.version + 1);
+        assert_int_equal(x->after.updated_at, in.updated_at);
+        assert_int_equal(x->after.assignee_id, in.assignee_id);
+        assert_string_equal(x->after.status, in.status);
+        assert_int_equal(x->after.priority, in.priority);
+        assert_string_equal(x->after.subject, in.subject);
+        assert_int_equal(x->after.waiting_since, in.waiting_since);
+        assert_int_equal(x->after.last_message_at, in.last_message_at);
+        assert_int_equal(x->after.first_reply_at, in.first_reply_at);
+        assert_int_equal(x->after.snoozed_until, in.snoozed_until);
+        assert_int_equal(x->after.resolved_at, in.resolved_at);
+        assert_int_equal(x->after.opened_at, in.opened_at);
+    }
+done:
+    arena_free(&a);
+    return rc;
+}
+
+/* A change of the assignee alone takes the short statement; the same change
+ * with any other field takes the full one: every field lands either way. */
+static void test_conv_update_keeps_every_field(void **state)
+{
+    (void)state;
+    int64_t conv = ingest("upd-1", "upd-customer", "update me please");
+    for (int field = -1; field <= 8; field++) {
+        for (int k = 0; k < 2; k++) {
+            upd_ctx_t x = {.conv = conv, .field = field, .user = k ? 0 : users[(field + 3) % 3]};
+            assert_int_equal(app.store->ops->write(app.store, upd_tx, &x), 0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -424,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_counters_match_recount),
         cmocka_unit_test(test_whatsapp_window),
         cmocka_unit_test(test_router_cache_follows_every_change),
+        cmocka_unit_test(test_conv_update_keeps_every_field),
     };
     int rc = cmocka_run_group_tests(pure, NULL, NULL);
     return rc | cmocka_run_group_tests(db, setup_db, teardown_db);
