@@ -218,7 +218,10 @@ static bool write_pool_offer(write_pool_t *w, req_t *r)
     else
         w->head = r;
     w->tail = r;
-    pthread_cond_signal(&w->cond);
+    if (w->closing) /* threads that waited for it to queue may leave after it */
+        pthread_cond_broadcast(&w->cond);
+    else
+        pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
     return true;
 }
