@@ -182,7 +182,7 @@ if [ -x "$FILL" ] && { want desk || want ingest || want reports; }; then
   I_SECRET=$(awk -F= '$1=="hmac_secret" {print $2}' "$IDIR/info")
   I_KEY=$(awk -F= '$1=="secret_key" {print $2}' "$IDIR/info")
   PORT=$(free_port)
-  # --threads 64: a write holds its write-pool thread until it commits, so the
+  # --threads 64: a write holds its work-pool thread until it commits, so the
   # writes one group commit can gather are bounded by the pool's threads.
   "$BIN" serve --db "$IDIR/ingest.db" --port "$PORT" --secret-key "$I_KEY" --log-level warn \
     --threads 64 2>"$WORK/ingest-serve.log" & PIDS+=($!)

@@ -28,7 +28,7 @@ static const setting_t settings[] = {
     {"listen", T_STR, S(listen), "127.0.0.1", 0, 0, false, "address to listen on"},
     {"port", T_INT, S(port), "8080", 0, 65535, false, "TCP port (0 picks a free one)"},
     {"threads", T_INT, S(threads), "0", 0, 256, false,
-     "HTTP I/O threads, and as many for requests that write (0 = 8 per core)"},
+     "HTTP I/O threads, and as many for writes and long reads (0 = 8 per core)"},
     {"max-body", T_INT, S(max_body), "1048576", 1024, 1 << 30, false,
      "largest request body, bytes"},
     {"max-json-depth", T_INT, S(max_json_depth), "32", 2, 512, false, "deepest JSON nesting"},

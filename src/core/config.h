@@ -20,7 +20,7 @@ typedef struct {
     char *db;     /* SQLite file */
     char *listen; /* address to bind */
     int64_t port;
-    int64_t threads;  /* HTTP I/O threads and write-pool threads; 0 = 8 per core */
+    int64_t threads;  /* HTTP I/O threads and work-pool threads; 0 = 8 per core */
     int64_t max_body; /* bytes */
     int64_t max_json_depth;
     int64_t max_string; /* bytes in one JSON string */

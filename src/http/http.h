@@ -72,8 +72,8 @@ struct req {
     /* the reply */
     int status;
     struct MHD_Response *resp;
-    bool offloaded;  /* run by the write pool while its connection is suspended */
-    req_t *next_job; /* the write pool's queue */
+    bool offloaded;  /* run by the work pool while its connection is suspended */
+    req_t *next_job; /* the work pool's queue */
 };
 
 /* ---- replies (exactly one per request) ---------------------------------- */

@@ -6,16 +6,18 @@
  * the last callback runs the rate limit, the router, auth and the handler,
  * and the completion callback writes the access-log line and frees it all.
  *
- * Requests that may write (every method but GET and HEAD) do not run on the
- * connection's I/O thread: a write waits for its group commit, and an I/O
- * thread of libmicrohttpd's pool serves many connections, so waiting there
- * would stall every other connection it serves (libmicrohttpd's manual: no
- * blocking in callbacks outside thread-per-connection mode). The last
- * callback suspends the connection and queues the request to the write pool;
- * a pool thread runs it (rate limit, router, auth, handler) and resumes the
- * connection; libmicrohttpd then calls again and the answer is queued. Every
- * pool thread can wait in a group commit at once, so a batch gathers the
- * writes of all connections, however they are spread over the I/O threads.
+ * Requests that may write (every method but GET and HEAD) and reads that can
+ * take long (reports, their CSV exports, search) do not run on the
+ * connection's I/O thread: a write waits for its group commit, a year's CSV
+ * takes seconds, and an I/O thread of libmicrohttpd's pool serves many
+ * connections, so waiting there would stall every other connection it serves
+ * (libmicrohttpd's manual: no blocking in callbacks outside
+ * thread-per-connection mode). The last callback suspends the connection and
+ * queues the request to the work pool; a pool thread runs it (rate limit,
+ * router, auth, handler) and resumes the connection; libmicrohttpd then calls
+ * again and the answer is queued. Every pool thread can wait in a group
+ * commit at once, so a batch gathers the writes of all connections, however
+ * they are spread over the I/O threads.
  */
 #include "http/server.h"
 
@@ -144,9 +146,9 @@ static void dispatch(req_t *r)
         http_problem(r, 500, "internal", "Internal error", "the handler gave no answer", NULL);
 }
 
-/* ---- the write pool ------------------------------------------------------ */
+/* ---- the work pool ------------------------------------------------------- */
 
-typedef struct write_pool {
+typedef struct work_pool {
     pthread_mutex_t lock;
     pthread_cond_t cond;    /* a request was queued, or closing */
     pthread_cond_t settled; /* inflight went down */
@@ -156,11 +158,11 @@ typedef struct write_pool {
     bool closing;
     unsigned n_threads;
     pthread_t *threads;
-} write_pool_t;
+} work_pool_t;
 
-static void *write_worker(void *p)
+static void *work_worker(void *p)
 {
-    write_pool_t *w = p;
+    work_pool_t *w = p;
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->head && !(w->closing && !w->entering)) pthread_cond_wait(&w->cond, &w->lock);
@@ -178,15 +180,15 @@ static void *write_worker(void *p)
     return NULL;
 }
 
-static write_pool_t *write_pool_new(unsigned n)
+static work_pool_t *work_pool_new(unsigned n)
 {
-    write_pool_t *w = xcalloc(1, sizeof *w);
+    work_pool_t *w = xcalloc(1, sizeof *w);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     pthread_cond_init(&w->settled, NULL);
     w->threads = xcalloc(n, sizeof *w->threads);
     for (unsigned i = 0; i < n; i++) {
-        if (pthread_create(&w->threads[i], NULL, write_worker, w) != 0) break;
+        if (pthread_create(&w->threads[i], NULL, work_worker, w) != 0) break;
         w->n_threads++;
     }
     return w;
@@ -194,7 +196,7 @@ static write_pool_t *write_pool_new(unsigned n)
 
 /* Queues r unless the pool cannot take it (no thread, or stopping): the
  * caller then runs it where it is. */
-static bool write_pool_offer(write_pool_t *w, req_t *r)
+static bool work_pool_offer(work_pool_t *w, req_t *r)
 {
     if (!w) return false;
     pthread_mutex_lock(&w->lock);
@@ -227,7 +229,7 @@ static bool write_pool_offer(write_pool_t *w, req_t *r)
 }
 
 /* The answer of an offloaded request left (or its client did). */
-static void write_pool_done(write_pool_t *w)
+static void work_pool_done(work_pool_t *w)
 {
     pthread_mutex_lock(&w->lock);
     if (--w->inflight == 0 && w->closing) pthread_cond_broadcast(&w->settled);
@@ -236,7 +238,7 @@ static void write_pool_done(write_pool_t *w)
 
 /* Runs what is queued, stops the threads, and gives the answers up to 10 s
  * to leave; later requests run where they arrive. */
-static void write_pool_stop(write_pool_t *w)
+static void work_pool_stop(work_pool_t *w)
 {
     if (!w) return;
     pthread_mutex_lock(&w->lock);
@@ -254,15 +256,22 @@ static void write_pool_stop(write_pool_t *w)
     pthread_mutex_unlock(&w->lock);
 }
 
-static void write_pool_free(write_pool_t *w)
+static void work_pool_free(work_pool_t *w)
 {
     if (!w) return;
-    write_pool_stop(w);
+    work_pool_stop(w);
     free(w->threads);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
     pthread_cond_destroy(&w->settled);
     free(w);
+}
+
+bool server_offloads(const char *method, const char *path)
+{
+    if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) return true;
+    static const char reports[] = "/api/v1/reports/";
+    return !strncmp(path, reports, sizeof reports - 1) || !strcmp(path, "/api/v1/search");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -298,8 +307,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->offloaded) /* resumed: the pool ran it */
         return MHD_queue_response(conn, (unsigned)r->status, r->resp);
     if (r->resp) return MHD_YES; /* already answered early */
-    bool reads = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
-    if (!reads && write_pool_offer(s->writes, r)) return MHD_YES;
+    if (server_offloads(method, url) && work_pool_offer(s->pool, r)) return MHD_YES;
     dispatch(r);
     return MHD_queue_response(conn, (unsigned)r->status, r->resp);
 }
@@ -324,7 +332,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) log_int(&l, "aborted", (int64_t)toe);
         log_end(&l);
     }
-    if (r->offloaded) write_pool_done(s->writes);
+    if (r->offloaded) work_pool_done(s->pool);
     if (r->resp) MHD_destroy_response(r->resp);
     buf_free(&r->body);
     arena_free(&r->arena);
@@ -365,7 +373,7 @@ int server_start(app_t *app, server_t **out, parley_err_t *err)
                      MHD_ALLOW_SUSPEND_RESUME;
     size_t mem = (size_t)cfg->max_header * 2 + 32768;
     s->streams = stream_hub_new(app);
-    s->writes = write_pool_new(s->threads);
+    s->pool = work_pool_new(s->threads);
     s->daemon = MHD_start_daemon(
         /* The logger first: libmicrohttpd warns about any option before it. */
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
@@ -391,9 +399,9 @@ void server_stop(server_t *s)
     stream_hub_close(s->streams); /* MHD refuses to stop with suspended connections */
     /* The pool first: it resumes every connection it holds, and
      * libmicrohttpd refuses to stop with suspended connections. */
-    write_pool_stop(s->writes);
+    work_pool_stop(s->pool);
     if (s->daemon) MHD_stop_daemon(s->daemon);
-    write_pool_free(s->writes);
+    work_pool_free(s->pool);
     stream_hub_free(s->streams);
     throttle_free(s->throttle);
     metrics_free(s->metrics);

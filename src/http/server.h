@@ -20,8 +20,13 @@ typedef struct server {
     struct stream_hub *streams; /* http/stream.h: the live event streams */
     uint16_t port;
     unsigned threads;
-    struct write_pool *writes; /* runs the requests that write (server.c) */
+    struct work_pool *pool; /* runs writes and long reads (server.c) */
 } server_t;
+
+/* Whether a request runs on the work pool rather than its connection's I/O
+ * thread: every write (any method but GET and HEAD), and the reads that can
+ * take long (reports and their CSV exports, search). */
+bool server_offloads(const char *method, const char *path);
 
 /* Starts listening on cfg->listen:cfg->port with cfg->threads workers. */
 int server_start(app_t *app, server_t **out, parley_err_t *err);

@@ -10,6 +10,7 @@
 
 #include "http/auth.h"
 #include "http/router.h"
+#include "http/server.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -117,6 +118,37 @@ static void test_openapi_matches_routes(void **state)
     assert_int_equal(missing, 0);
 }
 
+/* Which requests leave their connection's I/O thread for the work pool:
+ * every write, and the reads that can take long; no other read (they would
+ * pay a hand-off for nothing). Checked against the real route table. */
+static void test_offloaded_requests(void **state)
+{
+    (void)state;
+    assert_true(server_offloads("POST", "/api/v1/inboxes/3/messages"));
+    assert_true(server_offloads("POST", "/webhooks/7"));
+    assert_true(server_offloads("PATCH", "/api/v1/conversations/9"));
+    assert_true(server_offloads("DELETE", "/api/v1/labels/2"));
+    assert_true(server_offloads("PUT", "/api/v1/anything"));
+    assert_true(server_offloads("GET", "/api/v1/reports/conversations.csv"));
+    assert_true(server_offloads("GET", "/api/v1/reports/agents"));
+    assert_true(server_offloads("HEAD", "/api/v1/reports/summary"));
+    assert_true(server_offloads("GET", "/api/v1/search"));
+    assert_false(server_offloads("GET", "/api/v1/conversations"));
+    assert_false(server_offloads("GET", "/api/v1/stream"));
+    assert_false(server_offloads("GET", "/webhooks/7"));
+    assert_false(server_offloads("GET", "/api/v1/searchable"));
+    assert_false(server_offloads("GET", "/api/v1/reports"));
+    /* the rule names real routes */
+    routes_init();
+    int reports = 0, search = 0;
+    for (size_t i = 0; i < http_routes_count; i++) {
+        if (!strncmp(http_routes[i].pattern, "/api/v1/reports/", 16)) reports++;
+        if (!strcmp(http_routes[i].pattern, "/api/v1/search")) search++;
+    }
+    assert_true(reports >= 10);
+    assert_int_equal(search, 1);
+}
+
 int main(int argc, char **argv)
 {
     openapi_path = argc > 1 ? argv[1] : "docs/openapi.json";
@@ -124,6 +156,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_openapi_matches_routes),
+        cmocka_unit_test(test_offloaded_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-"""Requests that write run on the write pool, not on the connection's I/O
+"""Requests that write run on the work pool, not on the connection's I/O
 thread: with one I/O thread (--threads 1), a write waiting for the database
 (here: another process holds SQLite's write lock) does not stall a read on
 another connection, the write is answered once the lock is free and stored
