@@ -153,8 +153,8 @@ typedef struct work_pool {
     pthread_cond_t cond;    /* a request was queued, or closing */
     pthread_cond_t settled; /* inflight went down */
     req_t *head, *tail;     /* waiting requests, oldest first */
-    unsigned inflight;  /* taken and not yet answered (on_completed) */
-    unsigned entering;  /* taken, being suspended, not yet queued */
+    unsigned inflight;      /* taken and not yet answered (on_completed) */
+    unsigned entering;      /* taken, being suspended, not yet queued */
     bool closing;
     unsigned n_threads;
     pthread_t *threads;

@@ -1,5 +1,7 @@
 """harness.py - black-box test harness: runs the real `parley serve` on a free
 port with a temporary database and speaks HTTP to it (stdlib only)."""
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -172,6 +174,31 @@ class Server:
             self.stop()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_as_admin(server):
+    """init + start the server; returns the admin's logged-in client."""
+    email, password = server.init()
+    server.start()
+    admin = server.client()
+    admin.login(email, password)
+    return admin
+
+
+def create_api_inbox(admin, name, secret, policy="manual"):
+    """An `api` inbox signed with secret; returns its id."""
+    r = admin.post("/api/v1/inboxes", {"name": name, "channel": "api",
+                                       "settings": {"hmac_secret": secret}, "policy": policy})
+    assert r.status == 201, r
+    return r.json["id"]
+
+
+def post_signed(server, inbox, secret, payload):
+    """POSTs payload to the api inbox, signed as the inbox's sender signs it."""
+    raw = json.dumps(payload).encode()
+    sig = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return server.client(csrf=False).request("POST", f"/api/v1/inboxes/{inbox}/messages",
+                                             raw=raw, headers={"X-Parley-Signature": sig})
 
 
 def assert_problem(r, status, pointer=None):

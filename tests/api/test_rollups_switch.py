@@ -3,12 +3,9 @@ stores messages without report rollups, says so in /readyz and in every report
 (`query.rollups_stale_since`), and logs a warning; `parley reports rebuild`
 brings the reports up to date from the event log; a server with rollups on
 then reads them current and keeps them so."""
-import hashlib
-import hmac
-import json
 import sqlite3
 
-from harness import Server, run
+from harness import Server, create_api_inbox, post_signed, run, start_as_admin
 
 S = Server("--rollups=off")
 SECRET = "switch-hmac-secret-0123456789"
@@ -20,10 +17,7 @@ def deliver(msg_id, contact, body):
     payload = {"id": msg_id, "contact": {"id": contact, "name": contact.title(),
                                          "handle": "@" + contact}, "body": body,
                "visibility": "private"}
-    raw = json.dumps(payload).encode()
-    sig = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    r = S.client(csrf=False).request("POST", f"/api/v1/inboxes/{INBOX}/messages", raw=raw,
-                                     headers={"X-Parley-Signature": sig})
+    r = post_signed(S, INBOX, SECRET, payload)
     assert r.status in (200, 201), r
     return r.json
 
@@ -46,15 +40,8 @@ def restart(*args):
 
 def setup():
     global INBOX
-    S.init()
-    S.start()
-    admin = S.client()
-    admin.login("admin@acme.test", "admin-password-1")
-    C["admin"] = admin
-    r = admin.post("/api/v1/inboxes", {"name": "Import", "channel": "api",
-                                       "settings": {"hmac_secret": SECRET}, "policy": "manual"})
-    assert r.status == 201, r
-    INBOX = r.json["id"]
+    C["admin"] = start_as_admin(S)
+    INBOX = create_api_inbox(C["admin"], "Import", SECRET)
 
 
 def test_off_stores_messages_without_rollups_and_says_stale():

@@ -5,15 +5,12 @@ another connection, the write is answered once the lock is free and stored
 once; a write that finds the lock held past the busy timeout is a 503 with
 Retry-After that stores nothing, and its redelivery lands once; a server
 stopped while a write waits answers it before it exits."""
-import hashlib
-import hmac
-import json
 import signal
 import sqlite3
 import threading
 import time
 
-from harness import Server, assert_problem, run
+from harness import Server, assert_problem, create_api_inbox, post_signed, run, start_as_admin
 
 S = Server("--threads", "1")
 SECRET = "pool-hmac-secret-0123456789"
@@ -24,11 +21,8 @@ INBOX = None
 def deliver(msg_id, out):
     payload = {"id": msg_id, "contact": {"id": "c-" + msg_id, "name": "Pat " + msg_id},
                "body": "Where is my parcel?", "visibility": "private"}
-    raw = json.dumps(payload).encode()
-    sig = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
     try:
-        r = S.client(csrf=False).request("POST", f"/api/v1/inboxes/{INBOX}/messages", raw=raw,
-                                         headers={"X-Parley-Signature": sig})
+        r = post_signed(S, INBOX, SECRET, payload)
         out["status"] = r.status
         out["json"] = r.json
     except OSError as e:  # connection reset: the answer was lost
@@ -51,15 +45,8 @@ def hold_write_lock():
 
 def setup():
     global INBOX
-    S.init()
-    S.start()
-    admin = S.client()
-    admin.login("admin@acme.test", "admin-password-1")
-    C["admin"] = admin
-    r = admin.post("/api/v1/inboxes", {"name": "Pool", "channel": "api",
-                                       "settings": {"hmac_secret": SECRET}, "policy": "manual"})
-    assert r.status == 201, r
-    INBOX = r.json["id"]
+    C["admin"] = start_as_admin(S)
+    INBOX = create_api_inbox(C["admin"], "Pool", SECRET)
 
 
 def test_waiting_write_does_not_stall_reads():
